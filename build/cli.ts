@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+/**
+ * The `pagemap` command. Thin by design (house style 7): parse arguments, call the library,
+ * print, set the exit code. It lives in build/ because every command starts from the page
+ * map and the build; `serve` reaches into runtime/.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type BuildReport, runBuild } from './build.js';
+import { type Config, resolveConfig } from './config.js';
+import { PagemapError } from './errors.js';
+import { formatOf, readMapFile, serialiseMap } from './mapTransfer.js';
+import type { PageMapStore } from './pageMap.js';
+import { pathForExport } from './pagePath.js';
+import { type Origin, type Status, isOrigin, isStatus } from './pageRow.js';
+import { openPageMap } from './site.js';
+
+class UsageError extends PagemapError {
+  constructor(message: string) {
+    super('EUSAGE', message);
+  }
+}
+
+const GLOBAL_HELP = `pagemap — migrate a legacy website page by page without breaking a URL
+
+Usage: pagemap <command> [options]
+
+Commands:
+  map list [--status N] [--search TEXT] [--origin O] [--json]   list rows of the page map
+  map set PATH STATUS [SOURCE]    add or change a row (200 wiki:Name | file:rel/path, 301/302 URL, 404, 410)
+  map rm PATH                     remove a row
+  map import FILE [--replace]     import a .tsv or .json map, all or nothing
+  map export [FILE] [--json]      export the map (to FILE, format by extension; else TSV on stdout)
+  map discover                    add a row for every legacy file that has none
+  build [--full]                  render every 200 page into public/ and write the Apache rules
+  serve [--host H] [--port N] [--no-build]   build, then serve the site (the runtime)
+
+Every command takes --config FILE (default ./pagemap.config.json, else the built-in
+sample settings) and --help.`;
+
+const COMMAND_HELP: Record<string, string> = {
+  'map list': `Usage: pagemap map list [--status N] [--search TEXT] [--origin manual|import|discovered] [--json]
+List rows ordered by path: status, path, source. --search matches text anywhere in the path.
+--json prints an array of {path, status, source, created, updated, origin}.`,
+  'map set': `Usage: pagemap map set PATH STATUS [SOURCE]
+Add or change the row at PATH. STATUS is 200, 301, 302, 404 or 410.
+SOURCE: for 200, wiki:Name or file:rel/path; for 301/302, an http(s):// URL or a site path
+starting with /; for 404/410, nothing. PATH may be written with %XX escapes; /doc/ means /doc/index.html.`,
+  'map rm': `Usage: pagemap map rm PATH
+Remove the row at PATH. Exits non-zero when there is none.`,
+  'map import': `Usage: pagemap map import FILE [--replace]
+Import rows from FILE (.tsv: path<TAB>status<TAB>source with an optional header line;
+.json: an array of {path, status, source}). Existing rows at the same paths are updated.
+With --replace, rows not in FILE are removed. Every bad row is reported with its line and
+nothing is imported.`,
+  'map export': `Usage: pagemap map export [FILE] [--json]
+Write the whole map to FILE (format by extension, .tsv or .json) or, without FILE, to
+standard output as TSV (--json for JSON). Importing the export gives the same map.`,
+  'map discover': `Usage: pagemap map discover
+Walk the legacy root and add a row for every file that has none: 200 file:rel/path, or
+302 to /data/rel/path for data resources (see dataExtensions, dataMinBytes). Hidden files
+(names starting with .) are left out. Existing rows are never changed.`,
+  build: `Usage: pagemap build [--full]
+Render every 200 wiki page and copy every 200 file into public/, remove outputs no row owns,
+write the 404/410 pages, assets and the Apache configuration. Unchanged pages are skipped;
+--full rewrites everything. Exits non-zero if any page failed.`,
+  serve: `Usage: pagemap serve [--host H] [--port N] [--no-build]
+Build (incrementally), then serve the site on the config's runtime address
+(default 127.0.0.1:8080; HOST and PORT in the environment override it).`,
+};
+
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+function parse(args: string[], options: ParseArgsConfig['options']): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...options } });
+    return { values: values as Parsed['values'], positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function expectPositionals(parsed: Parsed, min: number, max: number, command: string): void {
+  const n = parsed.positionals.length;
+  if (n < min || n > max) throw new UsageError(`${command}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${n}\n${COMMAND_HELP[command]}`);
+}
+
+function configFrom(parsed: Parsed): Config {
+  return resolveConfig({ configFile: parsed.values.config as string | undefined });
+}
+
+async function withStore<T>(config: Config, use: (store: PageMapStore) => Promise<T> | T): Promise<T> {
+  const store = await openPageMap(config);
+  try {
+    return await use(store);
+  } finally {
+    store.close();
+  }
+}
+
+function printReport(report: BuildReport): void {
+  const { counts } = report;
+  for (const failure of report.failures) process.stderr.write(`failed: ${failure.path}: ${failure.message}\n`);
+  process.stderr.write(
+    `built ${report.pages} pages in ${(report.elapsedMs / 1000).toFixed(2)}s: ${counts.written} written, ${counts.unchanged} unchanged, ${counts.removed} removed, ${counts.failed} failed\n`,
+  );
+}
+
+async function buildSite(config: Config, store: PageMapStore, full: boolean): Promise<BuildReport> {
+  const isTty = process.stderr.isTTY;
+  let lastShown = 0;
+  const report = await runBuild(config, store, {
+    full,
+    onProgress: isTty
+      ? (done, total) => {
+          const now = Date.now();
+          if (now - lastShown < 100 && done < total) return;
+          lastShown = now;
+          process.stderr.write(`\rbuilding ${done}/${total}`);
+          if (done === total) process.stderr.write('\r\x1b[K');
+        }
+      : undefined,
+  });
+  printReport(report);
+  return report;
+}
+
+async function mapCommand(sub: string | undefined, rest: string[]): Promise<number> {
+  const command = `map ${sub}`;
+  if (!sub || !(command in COMMAND_HELP)) throw new UsageError(`unknown map command ${JSON.stringify(sub ?? '')}\n\n${GLOBAL_HELP}`);
+  const optionsFor: Record<string, ParseArgsConfig['options']> = {
+    'map list': { status: { type: 'string' }, search: { type: 'string' }, origin: { type: 'string' }, json: { type: 'boolean' } },
+    'map import': { replace: { type: 'boolean' } },
+    'map export': { json: { type: 'boolean' } },
+  };
+  const parsed = parse(rest, optionsFor[command] ?? {});
+  if (parsed.values.help) return (console.log(COMMAND_HELP[command]), 0);
+  const config = configFrom(parsed);
+
+  switch (command) {
+    case 'map list': {
+      expectPositionals(parsed, 0, 0, command);
+      const { status, search, origin, json } = parsed.values;
+      if (status !== undefined && !isStatus(Number(status))) throw new UsageError(`--status ${status}: not one of 200, 301, 302, 404, 410`);
+      if (origin !== undefined && !isOrigin(origin)) throw new UsageError(`--origin ${origin}: not one of manual, import, discovered`);
+      const rows = await withStore(config, (store) =>
+        store.list({ status: status === undefined ? undefined : (Number(status) as Status), search: search as string | undefined, origin: origin as Origin | undefined }),
+      );
+      if (json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else process.stdout.write(rows.map((r) => `${r.status}  ${pathForExport(r.path)}${r.source ? '  ' + r.source : ''}\n`).join(''));
+      if (!json && process.stderr.isTTY) process.stderr.write(`${rows.length} row${rows.length === 1 ? '' : 's'}\n`);
+      return 0;
+    }
+    case 'map set': {
+      expectPositionals(parsed, 2, 3, command);
+      const [path, status, source] = parsed.positionals as [string, string, string | undefined];
+      const outcome = await withStore(config, (store) => store.set({ path, status, source }));
+      process.stderr.write(`${outcome}: ${path}\n`);
+      return 0;
+    }
+    case 'map rm': {
+      expectPositionals(parsed, 1, 1, command);
+      const path = parsed.positionals[0]!;
+      const removed = await withStore(config, (store) => store.remove(path));
+      if (!removed) throw new PagemapError('ENOROW', `no row at ${path}`);
+      process.stderr.write(`removed: ${path}\n`);
+      return 0;
+    }
+    case 'map import': {
+      expectPositionals(parsed, 1, 1, command);
+      const file = parsed.positionals[0]!;
+      const rows = await readMapFile(file);
+      const summary = await withStore(config, (store) => store.applyRows(rows, 'import', { replace: parsed.values.replace === true }));
+      process.stderr.write(`imported ${file}: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.removed} removed\n`);
+      return 0;
+    }
+    case 'map export': {
+      expectPositionals(parsed, 0, 1, command);
+      const file = parsed.positionals[0];
+      const format = file ? formatOf(file) : parsed.values.json ? 'json' : 'tsv';
+      const text = serialiseMap(await withStore(config, (store) => store.all()), format);
+      if (file) await writeFile(file, text);
+      else process.stdout.write(text);
+      return 0;
+    }
+    case 'map discover': {
+      expectPositionals(parsed, 0, 0, command);
+      const { discoverAll } = await import('../runtime/discover.js');
+      const summary = await withStore(config, (store) => discoverAll(config, store));
+      for (const line of summary.skipped) process.stderr.write(`skipped: ${line}\n`);
+      process.stderr.write(`discovered ${summary.added} new of ${summary.scanned} legacy files\n`);
+      return 0;
+    }
+  }
+  return 2;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return (console.log(GLOBAL_HELP), command === undefined ? 2 : 0);
+  if (command === 'map') return mapCommand(rest[0]?.startsWith('-') ? undefined : rest[0], rest.slice(1));
+  if (command === 'build') {
+    const parsed = parse(rest, { full: { type: 'boolean' } });
+    if (parsed.values.help) return (console.log(COMMAND_HELP.build), 0);
+    expectPositionals(parsed, 0, 0, 'build');
+    const config = configFrom(parsed);
+    const report = await withStore(config, (store) => buildSite(config, store, parsed.values.full === true));
+    return report.counts.failed > 0 ? 1 : 0;
+  }
+  if (command === 'serve') {
+    const parsed = parse(rest, { host: { type: 'string' }, port: { type: 'string' }, 'no-build': { type: 'boolean' } });
+    if (parsed.values.help) return (console.log(COMMAND_HELP.serve), 0);
+    expectPositionals(parsed, 0, 0, 'serve');
+    const config = configFrom(parsed);
+    const port = parsed.values.port === undefined ? undefined : Number(parsed.values.port);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port ${parsed.values.port}: not a port number`);
+    const { startRuntime } = await import('../runtime/server.js');
+    const store = await openPageMap(config);
+    if (!parsed.values['no-build']) await buildSite(config, store, false);
+    const running = await startRuntime(config, store, { host: parsed.values.host as string | undefined, port });
+    process.stderr.write(`pagemap: serving ${config.publicDir} on ${running.url}/\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => void running.close().then(resolve);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    store.close();
+    return 0;
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${GLOBAL_HELP}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    const isUsage = error instanceof UsageError;
+    process.stderr.write(`error: ${error instanceof PagemapError ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
+    process.exitCode = isUsage ? 2 : 1;
+  },
+);

@@ -1,0 +1,122 @@
+/**
+ * The page map's text forms, for import, export and the shipped seed: TSV
+ * (`path<TAB>status<TAB>source`, header optional on import) and JSON (an array of
+ * `{path, status, source}`). Parsing checks every row and reports every bad one with its
+ * line, so an import is applied whole or not at all.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { ImportError, InvalidRowError } from './errors.js';
+import { pathForExport } from './pagePath.js';
+import { type ValidRow, validateRow } from './pageRow.js';
+
+export const TSV_HEADER = 'path\tstatus\tsource';
+export type MapFormat = 'tsv' | 'json';
+
+/** The format a file name implies; .tsv/.txt are TSV, .json is JSON. */
+export function formatOf(file: string): MapFormat {
+  const extension = extname(file).toLowerCase();
+  if (extension === '.json') return 'json';
+  if (extension === '.tsv' || extension === '.txt') return 'tsv';
+  throw new InvalidRowError(`${file}: cannot tell the format from the extension ${JSON.stringify(extension)}; use .tsv or .json`);
+}
+
+interface Located {
+  where: string;
+  parse: () => ValidRow;
+}
+
+function tsvEntries(text: string): Located[] {
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  const entries: Located[] = [];
+  lines.forEach((raw, index) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const where = `line ${index + 1}`;
+    if (line.trim() === '' || line.startsWith('#')) return;
+    if (index === 0 && line === TSV_HEADER) return;
+    const fields = line.split('\t');
+    entries.push({
+      where,
+      parse: () => {
+        if (fields.length < 2 || fields.length > 3) {
+          throw new InvalidRowError(`expected path<TAB>status<TAB>source, found ${fields.length} field${fields.length === 1 ? '' : 's'}`);
+        }
+        return validateRow({ path: fields[0]!, status: fields[1]!, source: fields[2] ?? '' });
+      },
+    });
+  });
+  return entries;
+}
+
+function jsonEntries(text: string): Located[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidRowError(`not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (!Array.isArray(data)) throw new InvalidRowError('a JSON map must be an array of {path, status, source}');
+  return data.map((item: unknown, index) => ({
+    where: `item ${index + 1}`,
+    parse: () => {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new InvalidRowError('is not an object');
+      const { path, status, source } = item as Record<string, unknown>;
+      if (typeof path !== 'string') throw new InvalidRowError('has no "path" string');
+      if (typeof status !== 'number' && typeof status !== 'string') throw new InvalidRowError('has no "status"');
+      if (source !== undefined && source !== null && typeof source !== 'string') throw new InvalidRowError('has a "source" that is not a string');
+      return validateRow({ path, status, source: source ?? '' });
+    },
+  }));
+}
+
+/**
+ * Parse a map export. Returns the rows, or throws ImportError listing every bad row with its
+ * line (TSV) or item number (JSON), including paths given twice.
+ */
+export function parseMap(text: string, format: MapFormat, name: string): ValidRow[] {
+  let entries: Located[];
+  try {
+    entries = format === 'json' ? jsonEntries(text) : tsvEntries(text);
+  } catch (error) {
+    throw new ImportError(name, [(error as Error).message]);
+  }
+  const rows: ValidRow[] = [];
+  const problems: string[] = [];
+  const firstSeen = new Map<string, string>();
+  for (const entry of entries) {
+    try {
+      const row = entry.parse();
+      const earlier = firstSeen.get(row.path);
+      if (earlier) {
+        problems.push(`${entry.where}: ${row.path} is already given at ${earlier}`);
+        continue;
+      }
+      firstSeen.set(row.path, entry.where);
+      rows.push(row);
+    } catch (error) {
+      problems.push(`${entry.where}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ImportError(name, problems);
+  return rows;
+}
+
+/** Read and parse a map file, the format by its extension. */
+export async function readMapFile(file: string): Promise<ValidRow[]> {
+  const format = formatOf(file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ImportError(file, [`cannot read: ${(error as Error).message}`]);
+  }
+  return parseMap(text, format, file);
+}
+
+/** Serialise rows; parseMap of the result gives the same rows back. */
+export function serialiseMap(rows: readonly ValidRow[], format: MapFormat): string {
+  if (format === 'json') {
+    return JSON.stringify(rows.map(({ path, status, source }) => ({ path: pathForExport(path), status, source })), null, 2) + '\n';
+  }
+  return [TSV_HEADER, ...rows.map((r) => `${pathForExport(r.path)}\t${r.status}\t${r.source}`)].join('\n') + '\n';
+}

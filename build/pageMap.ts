@@ -1,0 +1,242 @@
+/**
+ * The page map store: one SQLite file (better-sqlite3, WAL) holding the pages table of
+ * DESIGN.md and the build's record of what it wrote. Every write validates its rows first
+ * and batches run in one transaction, so a bad import changes nothing.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PagemapError } from './errors.js';
+import { canonicalPath } from './pagePath.js';
+import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, validateRow } from './pageRow.js';
+
+/** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */
+export interface OutputRecord {
+  /** The file, relative to public/, with / separators. */
+  file: string;
+  /** The page path that owns it; empty for assets and error pages. */
+  path: string;
+  /** Hash of everything besides the source bytes that shaped the file (row, template, crumbs). */
+  inputKey: string;
+  /** size:mtime of the source when it was last read, to avoid re-reading it. */
+  sourceSig: string;
+  /** Hash of the source bytes. */
+  sourceHash: string;
+  /** size:mtime of the written file, to notice a file changed behind the build's back. */
+  outputSig: string;
+}
+
+export interface ListFilter {
+  status?: Status;
+  search?: string;
+  origin?: Origin;
+}
+
+export type SetOutcome = 'added' | 'updated' | 'unchanged';
+
+export interface ImportSummary {
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+// Each entry moves a database from version i to i + 1; never edit one that has shipped.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE pages (
+     path    TEXT PRIMARY KEY,
+     status  INTEGER NOT NULL CHECK (status IN (200, 301, 302, 404, 410)),
+     source  TEXT NOT NULL DEFAULT '',
+     created TEXT NOT NULL,
+     updated TEXT NOT NULL,
+     origin  TEXT NOT NULL CHECK (origin IN ('manual', 'import', 'discovered'))
+   ) WITHOUT ROWID;
+   CREATE TABLE outputs (
+     file        TEXT PRIMARY KEY,
+     path        TEXT NOT NULL,
+     input_key   TEXT NOT NULL,
+     source_sig  TEXT NOT NULL,
+     source_hash TEXT NOT NULL,
+     output_sig  TEXT NOT NULL
+   ) WITHOUT ROWID;`,
+];
+
+export interface StoreOptions {
+  readonly?: boolean;
+  /** The clock, for tests. */
+  now?: () => Date;
+}
+
+/** Escape LIKE's wildcards so --search matches text literally. */
+function likePattern(text: string): string {
+  return '%' + text.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+export class PageMapStore {
+  readonly file: string;
+  readonly isNew: boolean;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly statements;
+
+  constructor(file: string, options: StoreOptions = {}) {
+    this.file = file;
+    this.now = options.now ?? (() => new Date());
+    if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+    try {
+      this.db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      this.db.pragma('busy_timeout = 5000');
+      if (!options.readonly) this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    } catch (error) {
+      throw new PagemapError('EDATABASE', `cannot open page map ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    this.isNew = version === 0;
+    if (version > SCHEMA_VERSION) {
+      this.db.close();
+      throw new PagemapError('EDATABASE', `page map ${file} has schema version ${version}; this pagemap knows up to ${SCHEMA_VERSION}. Upgrade pagemap.`);
+    }
+    if (version < SCHEMA_VERSION) this.migrate(version);
+    const db = this.db;
+    this.statements = {
+      get: db.prepare<[string], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE path = ?'),
+      all: db.prepare<[], PageRow>('SELECT path, status, source, created, updated, origin FROM pages ORDER BY path'),
+      count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pages'),
+      below: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM pages WHERE path > ? AND path < ? AND status = 200 LIMIT 1'),
+      insert: db.prepare('INSERT INTO pages (path, status, source, created, updated, origin) VALUES (@path, @status, @source, @now, @now, @origin)'),
+      update: db.prepare('UPDATE pages SET status = @status, source = @source, updated = @now, origin = @origin WHERE path = @path'),
+      remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
+      removeAll: db.prepare('DELETE FROM pages'),
+      outputs: db.prepare<[], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
+        'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs',
+      ),
+      putOutput: db.prepare(
+        'INSERT OR REPLACE INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (@file, @path, @inputKey, @sourceSig, @sourceHash, @outputSig)',
+      ),
+      removeOutput: db.prepare<[string]>('DELETE FROM outputs WHERE file = ?'),
+    };
+  }
+
+  private migrate(from: number): void {
+    this.db.transaction(() => {
+      for (let version = from; version < SCHEMA_VERSION; version++) this.db.exec(MIGRATIONS[version]!);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  /** The row at a path, which may be written in any accepted form (`/doc/`, `/a%20b`). */
+  get(path: string): PageRow | undefined {
+    let canonical: string;
+    try {
+      canonical = canonicalPath(path);
+    } catch {
+      return undefined;
+    }
+    return this.statements.get.get(canonical);
+  }
+
+  /** The row at an already canonical path (the runtime's hot path: no re-validation). */
+  getCanonical(path: string): PageRow | undefined {
+    return this.statements.get.get(path);
+  }
+
+  /** Whether a 200 page lies below `path` (which then cannot be a file: see outputFileFor). */
+  hasPageBelow(path: string): boolean {
+    // Every path below P sorts between "P/" and "P0" ("0" follows "/").
+    return this.statements.below.get(path + '/', path + '0') !== undefined;
+  }
+
+  /** Every row, ordered by path. */
+  all(): PageRow[] {
+    return this.statements.all.all();
+  }
+
+  count(): number {
+    return this.statements.count.get()!.n;
+  }
+
+  list(filter: ListFilter = {}): PageRow[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.status !== undefined) (where.push('status = @status'), (params.status = filter.status));
+    if (filter.origin !== undefined) (where.push('origin = @origin'), (params.origin = filter.origin));
+    if (filter.search) (where.push("path LIKE @search ESCAPE '\\'"), (params.search = likePattern(filter.search)));
+    const sql = `SELECT path, status, source, created, updated, origin FROM pages${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY path`;
+    return this.db.prepare<[Record<string, unknown>], PageRow>(sql).all(params);
+  }
+
+  private write(row: ValidRow, origin: Origin, now: string): SetOutcome {
+    const existing = this.statements.get.get(row.path);
+    if (!existing) {
+      this.statements.insert.run({ ...row, origin, now });
+      return 'added';
+    }
+    if (existing.status === row.status && existing.source === row.source) return 'unchanged';
+    this.statements.update.run({ ...row, origin, now });
+    return 'updated';
+  }
+
+  /** Add or change one row. Throws InvalidRowError, naming the row, for a row the map refuses. */
+  set(input: RowInput, origin: Origin = 'manual'): SetOutcome {
+    const row = validateRow(input);
+    return this.write(row, origin, this.now().toISOString());
+  }
+
+  /** Remove a row; false when there was none. */
+  remove(path: string): boolean {
+    return this.statements.remove.run(canonicalPath(path)).changes > 0;
+  }
+
+  /**
+   * Apply validated rows in one transaction: all or nothing. With `replace`, rows not in the
+   * batch are removed, so the map becomes exactly the batch.
+   */
+  applyRows(rows: readonly ValidRow[], origin: Origin, options: { replace?: boolean } = {}): ImportSummary {
+    const summary: ImportSummary = { added: 0, updated: 0, unchanged: 0, removed: 0 };
+    const now = this.now().toISOString();
+    this.db.transaction(() => {
+      if (options.replace) {
+        const keep = new Set(rows.map((r) => r.path));
+        for (const row of this.statements.all.all()) {
+          if (!keep.has(row.path)) (this.statements.remove.run(row.path), summary.removed++);
+        }
+      }
+      for (const row of rows) summary[this.write(row, origin, now)]++;
+    }).immediate();
+    return summary;
+  }
+
+  /** Insert rows whose paths have no row yet (discovery never overrides a decision). Returns how many. */
+  addMissing(rows: readonly ValidRow[], origin: Origin): number {
+    const now = this.now().toISOString();
+    let added = 0;
+    this.db.transaction(() => {
+      for (const row of rows) if (!this.statements.get.get(row.path)) (this.statements.insert.run({ ...row, origin, now }), added++);
+    }).immediate();
+    return added;
+  }
+
+  outputs(): Map<string, OutputRecord> {
+    return new Map(this.statements.outputs.all().map((record) => [record.file, record]));
+  }
+
+  /** Record what the build wrote and removed, in one transaction. */
+  recordOutputs(written: readonly OutputRecord[], removedFiles: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const file of removedFiles) this.statements.removeOutput.run(file);
+      for (const record of written) this.statements.putOutput.run(record);
+    }).immediate();
+  }
+
+  /** Changes whenever another connection commits: how a running server notices CLI edits. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

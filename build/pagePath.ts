@@ -1,0 +1,148 @@
+/**
+ * What a public path is: the canonical form every row is stored under (DESIGN.md "The page
+ * map"), and the encodings it travels in. Pure functions only; the store, the importer, the
+ * build and the runtime all go through here so they can never disagree.
+ */
+import { InvalidRowError } from './errors.js';
+
+/** Where pagemap's own files live in public/ (assets, error pages); no row may claim it. */
+export const ASSET_PREFIX = '/_pagemap';
+/** Apache aliases this prefix to the legacy root for data resources (seed: "Data Resources"). */
+export const DATA_PREFIX = '/data';
+/** A file name that stands in for a page whose path is also a directory (see outputFileFor). */
+export const PREFIX_PAGE_FILE = '.pagemap-page';
+
+const MAX_PATH_BYTES = 2000;
+const MAX_SEGMENT_BYTES = 255; // NAME_MAX: every segment becomes a file or directory name
+const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
+// Cc: C0, DEL and C1. They never belong in a URL path, a file name or an Apache config line.
+const CONTROL = /\p{Cc}/u;
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decode `%XX` escapes (two hex digits) into UTF-8 bytes; any other `%` stays literal.
+ * Throws when the decoded bytes are not UTF-8.
+ */
+export function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '%' && HEX_PAIR.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+      continue;
+    }
+    const code = text.codePointAt(i)!;
+    if (code > 0xffff) i++;
+    for (const byte of utf8.encode(String.fromCodePoint(code))) bytes.push(byte);
+  }
+  return strictUtf8.decode(Uint8Array.from(bytes));
+}
+
+/** Why a relative source path (a wiki name or a legacy file) is unsafe, or undefined when it is fine. */
+export function problemWithRelativePath(rel: string): string | undefined {
+  if (rel === '') return 'is empty';
+  if (!rel.isWellFormed()) return 'is not valid Unicode';
+  if (CONTROL.test(rel)) return 'contains a control character';
+  if (rel.includes('\\')) return 'contains a backslash';
+  if (rel.startsWith('/')) return 'is absolute (write it relative to its root)';
+  if (/^[A-Za-z]:/.test(rel)) return 'names a drive';
+  const segments = rel.split('/');
+  if (segments.some((s) => s === '')) return 'has an empty segment (// or a trailing /)';
+  if (segments.some((s) => s === '.' || s === '..')) return 'has a . or .. segment';
+  if (segments.some((s) => utf8.encode(s).length > MAX_SEGMENT_BYTES)) return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
+  return undefined;
+}
+
+/**
+ * The canonical form of a public path as people write it: `%XX` decoded, NFC, a trailing
+ * `/` stored as `/index.html`. Refuses (InvalidRowError naming the input) anything that is
+ * not a plain absolute path: query or fragment, `.`/`..`/empty segments, backslashes,
+ * control characters, pagemap's reserved prefixes (unless `allowReserved`, for redirect
+ * targets), over-long paths.
+ */
+export function canonicalPath(input: string, options: { allowReserved?: boolean } = {}): string {
+  const refuse = (reason: string): never => {
+    throw new InvalidRowError(`path ${JSON.stringify(input)} ${reason}`);
+  };
+  if (typeof input !== 'string' || input === '') return refuse('is empty');
+  if (!input.startsWith('/')) return refuse('must start with /');
+  if (input.includes('?')) return refuse('contains ? (a query is not part of a path; write %3F for a literal ?)');
+  if (input.includes('#')) return refuse('contains # (a fragment is not part of a path; write %23 for a literal #)');
+  let decoded: string;
+  try {
+    decoded = percentDecode(input);
+  } catch {
+    return refuse('has %-escapes that are not UTF-8');
+  }
+  if (!decoded.isWellFormed()) return refuse('is not valid Unicode');
+  decoded = decoded.normalize('NFC');
+  if (CONTROL.test(decoded)) return refuse('contains a control character');
+  if (decoded.includes('\\')) return refuse('contains a backslash');
+  if (decoded.endsWith('/')) decoded += 'index.html';
+  const segments = decoded.slice(1).split('/');
+  if (segments.some((s) => s === '')) return refuse('has an empty segment (//)');
+  if (segments.some((s) => s === '.' || s === '..')) return refuse('has a . or .. segment');
+  if (segments.some((s) => utf8.encode(s).length > MAX_SEGMENT_BYTES)) return refuse(`has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
+  if (segments.includes(PREFIX_PAGE_FILE)) return refuse(`uses the reserved name ${PREFIX_PAGE_FILE}`);
+  if (utf8.encode(decoded).length > MAX_PATH_BYTES) return refuse(`is longer than ${MAX_PATH_BYTES} bytes`);
+  for (const reserved of options.allowReserved ? [] : [ASSET_PREFIX, DATA_PREFIX]) {
+    if (decoded === reserved || decoded.startsWith(reserved + '/')) {
+      return refuse(`is under ${reserved}/, which pagemap reserves for ${reserved === DATA_PREFIX ? 'the legacy /data alias' : 'its own assets'}`);
+    }
+  }
+  return decoded;
+}
+
+/**
+ * The text form of a canonical path for export files: it reads back to the same row. Only
+ * what would otherwise change meaning is escaped: `%` before two hex digits, `?` and `#`.
+ */
+export function pathForExport(path: string): string {
+  return path.replace(/%(?=[0-9A-Fa-f]{2})/g, '%25').replace(/\?/g, '%3F').replace(/#/g, '%23');
+}
+
+// RFC 3986 pchar, minus the few that confuse people or tools when left bare.
+const SEGMENT_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+
+/** Percent-encode one path segment as a URL needs it (UTF-8, RFC 3986). */
+export function encodeSegment(segment: string): string {
+  let out = '';
+  for (const char of segment) {
+    if (SEGMENT_SAFE.test(char)) out += char;
+    else for (const byte of utf8.encode(char)) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+/** A canonical path as it goes into an href or a Location header. */
+export function encodePath(path: string): string {
+  return path.split('/').map(encodeSegment).join('/');
+}
+
+/** The URL people link to for a page: a directory index is linked as its directory. */
+export function publicUrlFor(path: string): string {
+  return encodePath(path.endsWith('/index.html') ? path.slice(0, -'index.html'.length) : path);
+}
+
+// Everything RFC 3986 allows in a URL, unreserved and reserved; `%` only as part of an escape.
+const URL_SAFE = /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]/;
+
+/**
+ * A redirect target as it goes into a Location header: characters a URL cannot hold
+ * (spaces, non-ASCII, a `%` that starts no escape) are percent-encoded, existing `%XX`
+ * escapes are kept, so `/a b` and `/a%20b` give the same header.
+ */
+export function locationFor(target: string): string {
+  let out = '';
+  for (let i = 0; i < target.length; i++) {
+    const char = String.fromCodePoint(target.codePointAt(i)!);
+    if (char.length === 2) i++;
+    if (URL_SAFE.test(char) || (char === '%' && HEX_PAIR.test(target.slice(i + 1, i + 3)))) out += char;
+    else for (const byte of utf8.encode(char)) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * What a row of the page map may say (DESIGN.md "The page map", "Sources"). Pure: every
+ * write — CLI, import, discovery — passes through validateRow, so the table never holds a
+ * row the build, the runtime or Apache would misread.
+ */
+import { InvalidRowError } from './errors.js';
+import { canonicalPath, problemWithRelativePath } from './pagePath.js';
+
+export const STATUSES = [200, 301, 302, 404, 410] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const ORIGINS = ['manual', 'import', 'discovered'] as const;
+export type Origin = (typeof ORIGINS)[number];
+
+/** A row as the store holds it. */
+export interface PageRow {
+  path: string;
+  status: Status;
+  source: string;
+  created: string;
+  updated: string;
+  origin: Origin;
+}
+
+/** What a caller supplies; status may still be text from a file or the command line. */
+export interface RowInput {
+  path: string;
+  status: number | string;
+  source?: string | null;
+}
+
+export type ValidRow = Pick<PageRow, 'path' | 'status' | 'source'>;
+
+export type ParsedSource =
+  | { kind: 'wiki'; name: string }
+  | { kind: 'file'; rel: string }
+  | { kind: 'redirect'; target: string }
+  | { kind: 'none' };
+
+const CONTROL = /\p{Cc}/u;
+
+export function isStatus(value: unknown): value is Status {
+  return STATUSES.includes(value as Status);
+}
+
+export function isOrigin(value: unknown): value is Origin {
+  return ORIGINS.includes(value as Origin);
+}
+
+export function isRedirect(status: Status): status is 301 | 302 {
+  return status === 301 || status === 302;
+}
+
+/** Split a stored source into what it points at. Assumes a validated row. */
+export function parseSource(status: Status, source: string): ParsedSource {
+  if (status === 200) {
+    return source.startsWith('wiki:') ? { kind: 'wiki', name: source.slice(5) } : { kind: 'file', rel: source.slice(5) };
+  }
+  if (isRedirect(status)) return { kind: 'redirect', target: source };
+  return { kind: 'none' };
+}
+
+function problemWithRedirectTarget(target: string, path: string): string | undefined {
+  if (target === '') return 'needs a target (an http(s):// URL or a site path starting with /)';
+  if (!target.isWellFormed()) return 'has a target that is not valid Unicode';
+  if (CONTROL.test(target)) return 'has a control character (CR, LF, tab, …) in its target';
+  if (target.trim() !== target) return 'has spaces around its target';
+  if (target.startsWith('//')) return `has a protocol-relative target ${JSON.stringify(target)}; write https://…`;
+  if (target.startsWith('/')) {
+    const targetPath = target.split(/[?#]/, 1)[0]!;
+    let canonicalTarget: string;
+    try {
+      canonicalTarget = canonicalPath(targetPath, { allowReserved: true });
+    } catch {
+      return `has a site-path target ${JSON.stringify(target)} that is not a valid path`;
+    }
+    if (canonicalTarget === path && targetPath === target) return 'redirects to itself';
+    return undefined;
+  }
+  if (!/^https?:\/\//i.test(target)) return `has target ${JSON.stringify(target)}; a redirect goes to an http(s):// URL or a site path starting with /`;
+  if (/\s/.test(target)) return `has white space in its URL target ${JSON.stringify(target)}; write %20`;
+  try {
+    if (new URL(target).hostname === '') return `has a URL target without a host`;
+  } catch {
+    return `has a URL target ${JSON.stringify(target)} that does not parse`;
+  }
+  return undefined;
+}
+
+function problemWithSource(status: Status, source: string, path: string): string | undefined {
+  if (status === 200) {
+    const scheme = source.slice(0, 5);
+    if (scheme !== 'wiki:' && scheme !== 'file:') {
+      return `has status 200, so its source must be wiki:Name or file:rel/path, not ${JSON.stringify(source)}`;
+    }
+    const rel = source.slice(5);
+    const problem = problemWithRelativePath(rel);
+    if (problem) return `has source ${JSON.stringify(source)} whose ${scheme === 'wiki:' ? 'wiki name' : 'file path'} ${problem}`;
+    if (scheme === 'wiki:' && rel.endsWith('.md')) return `has source ${JSON.stringify(source)}; name the wiki page without .md`;
+    return undefined;
+  }
+  if (isRedirect(status)) return problemWithRedirectTarget(source, path);
+  return undefined;
+}
+
+/**
+ * Check a row and return it in stored form: canonical path, numeric status, source trimmed
+ * of nothing (a source is taken literally), empty for 404/410. Throws InvalidRowError whose
+ * message names the row and the reason.
+ */
+export function validateRow(input: RowInput): ValidRow {
+  const path = canonicalPath(input.path);
+  const statusText = String(input.status).trim();
+  const status = /^\d{3}$/.test(statusText) ? Number(statusText) : NaN;
+  if (!isStatus(status)) {
+    throw new InvalidRowError(`${path}: status ${JSON.stringify(String(input.status))} is not one of ${STATUSES.join(', ')}`);
+  }
+  const source = status === 404 || status === 410 ? '' : (input.source ?? '');
+  const problem = problemWithSource(status, source, path);
+  if (problem) throw new InvalidRowError(`${path}: ${problem}`);
+  return { path, status, source };
+}

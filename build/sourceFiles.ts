@@ -1,0 +1,101 @@
+/**
+ * Safe access to the two source trees, the wiki and the legacy root. Nothing outside a root
+ * is ever read: not by `..`, encoded `..`, backslashes, absolute paths, or symbolic links
+ * that point out of it (DESIGN.md "Sources").
+ */
+import { opendir, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { SourceError, isAbsent } from './errors.js';
+import { problemWithRelativePath } from './pagePath.js';
+
+export interface SourceFile {
+  /** Absolute, symlinks resolved. */
+  absolute: string;
+  size: number;
+  mtimeMs: number;
+  /** size:mtime, which changes whenever the file does (the build's cheap change test). */
+  sig: string;
+}
+
+const realRoots = new Map<string, Promise<string>>();
+
+function realRoot(root: string): Promise<string> {
+  let real = realRoots.get(root);
+  if (!real) {
+    real = realpath(root).catch((error: unknown) => {
+      realRoots.delete(root);
+      throw error;
+    });
+    realRoots.set(root, real);
+  }
+  return real;
+}
+
+export function signatureOf(stats: { size: number; mtimeMs: number }): string {
+  return `${stats.size}:${stats.mtimeMs}`;
+}
+
+/**
+ * The regular file at `rel` inside `root`, or undefined when there is none. Throws
+ * SourceError when `rel` is unsafe or resolves outside the root.
+ */
+export async function findInside(root: string, rel: string, what: string): Promise<SourceFile | undefined> {
+  const problem = problemWithRelativePath(rel);
+  if (problem) throw new SourceError(`${what} ${JSON.stringify(rel)} ${problem}`);
+  let absolute: string;
+  let base: string;
+  try {
+    base = await realRoot(root);
+    absolute = await realpath(join(root, rel));
+  } catch (error) {
+    if (isAbsent(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+    throw new SourceError(`${what} ${JSON.stringify(rel)}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!absolute.startsWith(base + sep)) throw new SourceError(`${what} ${JSON.stringify(rel)} resolves outside its root ${root}`);
+  const stats = await stat(absolute).catch((error: unknown) => {
+    if (isAbsent(error)) return undefined;
+    throw error;
+  });
+  if (!stats?.isFile()) return undefined;
+  return { absolute, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
+}
+
+/** The Markdown file of wiki page `name`. */
+export function findWikiPage(wikiDir: string, name: string): Promise<SourceFile | undefined> {
+  return findInside(wikiDir, name + '.md', 'wiki page');
+}
+
+export interface LegacyEntry {
+  /** Relative to the legacy root, with / separators. */
+  rel: string;
+  size: number;
+}
+
+/**
+ * Every regular file under the legacy root, depth first in name order. Symbolic links are
+ * followed only when they resolve to a file inside the root; directories are not followed
+ * through links (no cycles).
+ */
+export async function* walkLegacyTree(root: string): AsyncGenerator<LegacyEntry> {
+  const base = await realRoot(root);
+  async function* walk(dir: string, prefix: string): AsyncGenerator<LegacyEntry> {
+    const entries = [];
+    for await (const entry of await opendir(dir)) entries.push(entry);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const rel = prefix + entry.name;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        yield* walk(full, rel + '/');
+      } else if (entry.isFile()) {
+        yield { rel, size: (await stat(full)).size };
+      } else if (entry.isSymbolicLink()) {
+        const target = await realpath(full).catch(() => undefined);
+        if (!target?.startsWith(base + sep)) continue;
+        const stats = await stat(target);
+        if (stats.isFile()) yield { rel, size: stats.size };
+      }
+    }
+  }
+  yield* walk(base, '');
+}

@@ -1,0 +1,52 @@
+/**
+ * Discovery (seed: "Populate the page map … by letting it look in the file tree"): legacy
+ * files that have no row become rows — 200 `file:` rows, or 302s to /data for data
+ * resources. Discovery only adds; it never overrides a row someone wrote.
+ */
+import type { Config } from '../build/config.js';
+import { isDataResource } from '../build/config.js';
+import type { PageMapStore } from '../build/pageMap.js';
+import { DATA_PREFIX, canonicalPath, pathForExport } from '../build/pagePath.js';
+import { type ValidRow, validateRow } from '../build/pageRow.js';
+import { walkLegacyTree } from '../build/sourceFiles.js';
+
+/** Hidden files (.htaccess, .git, editor swap files) are never published. */
+export function isHidden(rel: string): boolean {
+  return rel.split('/').some((segment) => segment.startsWith('.'));
+}
+
+/**
+ * The row a legacy file at `rel` (relative, / separated, as on disk) would get, or a reason
+ * it cannot have one. Pure.
+ */
+export function rowForLegacyFile(config: Pick<Config, 'dataExtensions' | 'dataMinBytes'>, rel: string, size: number): ValidRow | { skipped: string } {
+  if (isHidden(rel)) return { skipped: `${rel}: hidden file` };
+  try {
+    // Escape what the path syntax would read as escapes, query or fragment: the file name is literal.
+    const path = canonicalPath(pathForExport('/' + rel));
+    if (isDataResource(config, rel, size)) return validateRow({ path, status: 302, source: DATA_PREFIX + pathForExport('/' + rel) });
+    return validateRow({ path, status: 200, source: 'file:' + rel });
+  } catch (error) {
+    return { skipped: `${rel}: ${(error as Error).message}` };
+  }
+}
+
+export interface DiscoverySummary {
+  scanned: number;
+  added: number;
+  skipped: string[];
+}
+
+/** Walk the whole legacy root and add a row for every file that has none, in one transaction. */
+export async function discoverAll(config: Config, store: PageMapStore): Promise<DiscoverySummary> {
+  const rows: ValidRow[] = [];
+  const skipped: string[] = [];
+  let scanned = 0;
+  for await (const entry of walkLegacyTree(config.legacyDir)) {
+    scanned++;
+    const row = rowForLegacyFile(config, entry.rel, entry.size);
+    if ('skipped' in row) skipped.push(row.skipped);
+    else rows.push(row);
+  }
+  return { scanned, added: store.addMissing(rows, 'discovered'), skipped };
+}

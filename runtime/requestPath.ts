@@ -1,0 +1,99 @@
+/**
+ * The path of an HTTP request, decoded and normalised the way Apache does it before it
+ * looks at the file system (DESIGN.md "Request resolution", rule 2). Pure.
+ */
+import { ASSET_PREFIX, DATA_PREFIX, canonicalPath, pathForExport } from '../build/pagePath.js';
+
+export interface RequestTarget {
+  /** The canonical page path (a trailing slash already turned into index.html). */
+  path: string;
+  /** Whether the request ended in a slash (`/doc/` rather than `/doc/index.html`). */
+  hasTrailingSlash: boolean;
+  /** The raw query, without `?`; empty for none. */
+  query: string;
+  /** Which tree answers: pagemap's assets, the /data alias, or the map. */
+  area: 'assets' | 'data' | 'map';
+}
+
+export interface RequestPathError {
+  status: 400 | 404;
+  reason: string;
+}
+
+const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
+const CONTROL = /\p{Cc}/u;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decode %XX strictly: a % that starts no escape is a bad request, as in Apache. */
+function decodeStrict(raw: string): string | RequestPathError {
+  const bytes: number[] = [];
+  const utf8 = new TextEncoder();
+  for (let i = 0; i < raw.length; i++) {
+    const char = raw[i]!;
+    if (char === '%') {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!HEX_PAIR.test(hex)) return { status: 400, reason: 'bad %-escape' };
+      const byte = parseInt(hex, 16);
+      // Apache (AllowEncodedSlashes Off) answers 404 for an encoded slash or NUL.
+      if (byte === 0x2f || byte === 0) return { status: 404, reason: 'encoded slash or NUL' };
+      bytes.push(byte);
+      i += 2;
+    } else {
+      for (const byte of utf8.encode(char)) bytes.push(byte);
+    }
+  }
+  try {
+    return strictUtf8.decode(Uint8Array.from(bytes));
+  } catch {
+    return { status: 400, reason: 'path is not UTF-8' };
+  }
+}
+
+/** Parse a request-target (`/a%20b/?q=1`) into the canonical path pagemap looks up. */
+export function parseRequestTarget(rawUrl: string): RequestTarget | RequestPathError {
+  let raw = rawUrl;
+  if (/^https?:\/\//i.test(raw)) {
+    try {
+      const url = new URL(raw);
+      raw = url.pathname + url.search;
+    } catch {
+      return { status: 400, reason: 'bad absolute URL' };
+    }
+  }
+  const hashAt = raw.indexOf('#');
+  if (hashAt >= 0) raw = raw.slice(0, hashAt);
+  const queryAt = raw.indexOf('?');
+  const query = queryAt >= 0 ? raw.slice(queryAt + 1) : '';
+  const rawPath = queryAt >= 0 ? raw.slice(0, queryAt) : raw;
+  if (!rawPath.startsWith('/')) return { status: 400, reason: 'path must start with /' };
+  const decoded = decodeStrict(rawPath);
+  if (typeof decoded !== 'string') return decoded;
+  if (CONTROL.test(decoded)) return { status: 400, reason: 'control character in path' };
+
+  // Resolve . and .., merge //, as Apache does; climbing above the root is refused.
+  const segments: string[] = [];
+  const parts = decoded.split('/').slice(1);
+  for (const segment of parts) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (segments.length === 0) return { status: 400, reason: 'path climbs above the root' };
+      segments.pop();
+      continue;
+    }
+    segments.push(segment);
+  }
+  const last = parts[parts.length - 1];
+  const hasTrailingSlash = last === '' || last === '.' || last === '..' || segments.length === 0;
+  const normal = '/' + segments.join('/') + (hasTrailingSlash && segments.length ? '/' : '');
+
+  for (const [prefix, area] of [[ASSET_PREFIX, 'assets'], [DATA_PREFIX, 'data']] as const) {
+    if (normal === prefix || normal.startsWith(prefix + '/')) {
+      return { path: normal.normalize('NFC'), hasTrailingSlash, query, area };
+    }
+  }
+  try {
+    return { path: canonicalPath(pathForExport(normal)), hasTrailingSlash, query, area: 'map' };
+  } catch (error) {
+    return { status: 404, reason: (error as Error).message };
+  }
+}

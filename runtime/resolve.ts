@@ -1,0 +1,46 @@
+/**
+ * Request resolution (DESIGN.md): what a request becomes, decided from the map alone. Pure —
+ * the row lookup comes in as a function — so the runtime and the Apache rules can be checked
+ * against the same table of cases.
+ */
+import { ASSET_PREFIX, DATA_PREFIX, encodePath, locationFor } from '../build/pagePath.js';
+import type { PageRow } from '../build/pageRow.js';
+import { parseRequestTarget } from './requestPath.js';
+
+export type Resolution =
+  | { kind: 'error'; status: 400 | 404 | 405; reason: string }
+  | { kind: 'asset'; rel: string }
+  | { kind: 'data'; rel: string }
+  | { kind: 'page'; row: PageRow }
+  | { kind: 'redirect'; status: 301 | 302; location: string }
+  | { kind: 'status'; status: 404 | 410; path: string }
+  | { kind: 'miss'; path: string };
+
+export const SERVED_METHODS = ['GET', 'HEAD'] as const;
+
+function withQuery(location: string, query: string): string {
+  return query === '' || location.includes('?') ? location : `${location}?${query}`;
+}
+
+/** Resolve one request. `getRow` takes a canonical path. */
+export function resolveRequest(method: string, rawUrl: string, getRow: (path: string) => PageRow | undefined): Resolution {
+  if (!SERVED_METHODS.includes(method as (typeof SERVED_METHODS)[number])) {
+    return { kind: 'error', status: 405, reason: `method ${method} not allowed` };
+  }
+  const target = parseRequestTarget(rawUrl);
+  if ('status' in target) return { kind: 'error', ...target };
+  if (target.area === 'assets') return { kind: 'asset', rel: target.path.slice(ASSET_PREFIX.length + 1) };
+  if (target.area === 'data') return { kind: 'data', rel: target.path.slice(DATA_PREFIX.length + 1) };
+
+  const row = getRow(target.path);
+  if (row) {
+    if (row.status === 200) return { kind: 'page', row };
+    if (row.status === 301 || row.status === 302) return { kind: 'redirect', status: row.status, location: withQuery(locationFor(row.source), target.query) };
+    return { kind: 'status', status: row.status, path: row.path };
+  }
+  // Apache's DirectorySlash: /doc answers 301 to /doc/ when /doc/index.html is a page.
+  if (!target.hasTrailingSlash && getRow(target.path + '/index.html')?.status === 200) {
+    return { kind: 'redirect', status: 301, location: withQuery(encodePath(target.path) + '/', target.query) };
+  }
+  return { kind: 'miss', path: target.path };
+}

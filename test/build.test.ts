@@ -1,0 +1,283 @@
+import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { APACHE_CONFIG_FILE, APACHE_MAP_FILE, apacheMapKey } from '../build/apacheConfig.js';
+import { TEMP_PREFIX } from '../build/atomicWrite.js';
+import { runBuild } from '../build/build.js';
+import { PageMapStore } from '../build/pageMap.js';
+import { makeTempSite, type TempSite } from './helpers.js';
+
+const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0, 0xff, 0x00, 0x7f]);
+
+async function withSite(run: (site: TempSite, store: PageMapStore) => Promise<void>): Promise<void> {
+  const site = await makeTempSite({
+    'wiki/Home.md': '---\ntitle: Welcome home\n---\nHello *wiki*.\n',
+    'wiki/About.md': '# About us\n\n| a | b |\n|---|---|\n| 1 | 2 |\n',
+    'wiki/Guide.md': '---\ntitle: Guide\n---\nSee [Download](Guide/Download).\n',
+    'wiki/Guide/Download.md': '---\ntitle: Getting it\n---\nBack to [the guide](../Guide).\n',
+    'legacy/old/page.html': '<html><body>old &amp; loved</body></html>\n',
+    'legacy/pics/logo.png': PNG,
+  });
+  const store = new PageMapStore(site.config.database);
+  try {
+    store.applyRows(
+      [
+        { path: '/index.html', status: 200, source: 'wiki:Home' },
+        { path: '/about/index.html', status: 200, source: 'wiki:About' },
+        { path: '/Guide', status: 200, source: 'wiki:Guide' },
+        { path: '/Guide/Download', status: 200, source: 'wiki:Guide/Download' },
+        { path: '/old/page.html', status: 200, source: 'file:old/page.html' },
+        { path: '/pics/logo.png', status: 200, source: 'file:pics/logo.png' },
+        { path: '/moved.html', status: 301, source: '/about/' },
+        { path: '/temp', status: 302, source: 'https://example.org/x?y=1' },
+        { path: '/missing.html', status: 404, source: '' },
+        { path: '/gone.html', status: 410, source: '' },
+      ],
+      'import',
+    );
+    await run(site, store);
+  } finally {
+    store.close();
+    await site.remove();
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+async function mtimesUnder(dir: string): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  for (const file of await filesUnder(dir)) result.set(file, (await stat(join(dir, file))).mtimeMs);
+  return result;
+}
+
+const Outputs = suite('build: outputs');
+
+Outputs('every 200 row is in public/ with the right bytes; other rows have no page', async () => {
+  await withSite(async (site, store) => {
+    const report = await runBuild(site.config, store);
+    assert.equal(report.failures, []);
+    assert.is(report.pages, 6);
+    const pub = site.config.publicDir;
+    assert.equal(await readFile(join(pub, 'old/page.html'), 'utf8'), '<html><body>old &amp; loved</body></html>\n');
+    assert.equal(new Uint8Array(await readFile(join(pub, 'pics/logo.png'))), PNG);
+    const home = await readFile(join(pub, 'index.html'), 'utf8');
+    assert.ok(home.startsWith('<!DOCTYPE html>'));
+    assert.ok(home.includes('<h1>Welcome home</h1>'), 'title from front matter becomes the h1');
+    assert.ok(home.includes('<p>Hello <em>wiki</em>.</p>'));
+    assert.ok(home.includes('<title>Welcome home'));
+    const about = await readFile(join(pub, 'about/index.html'), 'utf8');
+    assert.ok(about.includes('<h1>About us</h1>') && !about.includes('<h1>About us</h1>\n<h1>'), 'a leading h1 is not doubled');
+    assert.ok(about.includes('<table>') && about.includes('<td>1</td>'), 'tables are on');
+    const files = await filesUnder(pub);
+    for (const absent of ['moved.html', 'temp', 'missing.html', 'gone.html']) assert.not.ok(files.includes(absent), absent);
+    for (const own of ['_pagemap/404.html', '_pagemap/410.html', '_pagemap/style.css', '_pagemap/print.css', '_pagemap/logo.svg']) assert.ok(files.includes(own), own);
+    assert.not.ok(files.some((f) => f.includes(TEMP_PREFIX)), 'no temp files left behind');
+    const notFound = await readFile(join(pub, '_pagemap/404.html'), 'utf8');
+    assert.ok(notFound.includes('/_pagemap/style.css'), 'error pages link assets absolutely: they are served at any URL');
+  });
+});
+
+Outputs('a page that is also a folder of pages lives inside that folder, and moves back when the folder empties', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    const pub = site.config.publicDir;
+    const guide = await readFile(join(pub, 'Guide/.pagemap-page'), 'utf8');
+    assert.ok(guide.includes('href="Guide/Download"'), 'relative links are left for the browser to resolve from the page URL');
+    assert.ok((await readFile(join(pub, 'Guide/Download'), 'utf8')).includes('Getting it'));
+    store.remove('/Guide/Download');
+    const report = await runBuild(site.config, store);
+    assert.equal(report.failures, []);
+    assert.ok((await readFile(join(pub, 'Guide'), 'utf8')).includes('<h1>Guide</h1>'));
+  });
+});
+
+Outputs('breadcrumbs link parents that are pages and name the page', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    const download = await readFile(join(site.config.publicDir, 'Guide/Download'), 'utf8');
+    assert.match(download, /<a href="\/">Home<\/a><span class="sep">&gt;<\/span><a href="\/Guide">Guide<\/a><span class="sep">&gt;<\/span><span class="here">Getting it<\/span>/);
+  });
+});
+
+const Incremental = suite('build: incremental');
+
+Incremental('a second build writes nothing', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    const before = await mtimesUnder(site.config.publicDir);
+    await new Promise((r) => setTimeout(r, 20));
+    const report = await runBuild(site.config, store);
+    assert.is(report.counts.written, 0);
+    assert.is(report.counts.removed, 0);
+    assert.equal(await mtimesUnder(site.config.publicDir), before);
+  });
+});
+
+Incremental('editing one wiki page rewrites only that page', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    const before = await mtimesUnder(site.config.publicDir);
+    await new Promise((r) => setTimeout(r, 20));
+    await site.write({ 'wiki/About.md': '# About us\n\nNew text.\n' });
+    const report = await runBuild(site.config, store);
+    assert.is(report.counts.written, 1);
+    const after = await mtimesUnder(site.config.publicDir);
+    for (const [file, mtime] of before) {
+      if (file === 'about/index.html') assert.is.not(after.get(file), mtime, file);
+      else assert.is(after.get(file), mtime, file);
+    }
+    assert.ok((await readFile(join(site.config.publicDir, 'about/index.html'), 'utf8')).includes('New text.'));
+  });
+});
+
+Incremental('touching a source without changing it writes nothing', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    const when = new Date();
+    await utimes(join(site.dir, 'legacy/old/page.html'), when, when);
+    const report = await runBuild(site.config, store);
+    assert.is(report.counts.written, 0);
+  });
+});
+
+Incremental('a template change re-renders every wiki page and copies no legacy file', async () => {
+  await withSite(async (site, store) => {
+    const templates = join(site.dir, 'templates');
+    const shipped = site.config.templatesDir;
+    await site.write({
+      'templates/page.html': (await readFile(join(shipped, 'page.html'), 'utf8')).replace('<body>', '<body class="v2">'),
+      'templates/nav.json': await readFile(join(shipped, 'nav.json'), 'utf8'),
+      'templates/404.md': '# Not here\n',
+      'templates/410.md': '# Gone\n',
+      'templates/assets/style.css': 'body{}\n',
+    });
+    const config = { ...site.config, templatesDir: templates };
+    await runBuild(config, store);
+    await site.write({ 'templates/page.html': (await readFile(join(templates, 'page.html'), 'utf8')).replace('class="v2"', 'class="v3"') });
+    const report = await runBuild(config, store);
+    // four wiki pages and the two error pages share the template; the legacy copies do not.
+    assert.is(report.counts.written, 6);
+    assert.ok((await readFile(join(site.config.publicDir, 'index.html'), 'utf8')).includes('class="v3"'));
+  });
+});
+
+Incremental('--full writes every output again', async () => {
+  await withSite(async (site, store) => {
+    const first = await runBuild(site.config, store);
+    const full = await runBuild(site.config, store, { full: true });
+    assert.is(full.counts.written, first.counts.written);
+    assert.is(full.counts.removed, 0);
+  });
+});
+
+const Ownership = suite('build: ownership');
+
+Ownership('removing a row removes its page, and nothing the build did not write', async () => {
+  await withSite(async (site, store) => {
+    await site.write({ 'public/keep.txt': 'mine\n', 'public/old/notes.txt': 'also mine\n' });
+    await runBuild(site.config, store);
+    store.remove('/old/page.html');
+    store.remove('/pics/logo.png');
+    const report = await runBuild(site.config, store);
+    assert.is(report.counts.removed, 2);
+    const files = await filesUnder(site.config.publicDir);
+    assert.not.ok(files.includes('old/page.html'));
+    assert.not.ok(files.includes('pics/logo.png'));
+    assert.not.ok(files.some((f) => f.startsWith('pics')), 'a folder the build emptied is removed');
+    assert.ok(files.includes('keep.txt') && files.includes('old/notes.txt'), 'foreign files survive');
+  });
+});
+
+Ownership('a missing source is reported with its path, the rest is built, and its old page goes', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    await rm(join(site.dir, 'wiki/About.md'));
+    store.set({ path: '/nope', status: 200, source: 'file:does/not/exist' });
+    const report = await runBuild(site.config, store);
+    assert.equal(
+      report.failures.map((f) => f.path),
+      ['/about/index.html', '/nope'],
+    );
+    assert.match(report.failures[0]!.message, /wiki page About not found/);
+    assert.is(report.counts.failed, 2);
+    const files = await filesUnder(site.config.publicDir);
+    assert.not.ok(files.includes('about/index.html'), 'a page whose source is gone is not served stale');
+    assert.ok(files.includes('index.html'));
+  });
+});
+
+Ownership('a symlink out of the legacy root is refused, not copied', async () => {
+  await withSite(async (site, store) => {
+    await writeFile(join(site.dir, 'secret.txt'), 'secret\n');
+    await symlink(join(site.dir, 'secret.txt'), join(site.dir, 'legacy/leak.txt'));
+    store.set({ path: '/leak.txt', status: 200, source: 'file:leak.txt' });
+    const report = await runBuild(site.config, store);
+    assert.equal(report.failures.map((f) => f.path), ['/leak.txt']);
+    assert.match(report.failures[0]!.message, /outside/);
+    assert.not.ok((await filesUnder(site.config.publicDir)).includes('leak.txt'));
+  });
+});
+
+Ownership('bad front matter fails that page only, naming the source', async () => {
+  await withSite(async (site, store) => {
+    await site.write({ 'wiki/Home.md': '---\ntitle: [unclosed\n---\nx\n' });
+    const report = await runBuild(site.config, store);
+    assert.equal(report.failures.map((f) => f.path), ['/index.html']);
+    assert.match(report.failures[0]!.message, /wiki:Home .*front matter/);
+    assert.is(report.counts.written > 0, true);
+  });
+});
+
+const Apache = suite('build: Apache configuration');
+
+Apache('the map holds every redirect, 404 and 410 row, keyed as int:escape writes the path', async () => {
+  await withSite(async (site, store) => {
+    store.set({ path: '/Café menu.html', status: 301, source: '/about/' });
+    store.set({ path: '/odd"quote', status: 410 });
+    await runBuild(site.config, store);
+    const map = await readFile(join(site.config.apacheDir, APACHE_MAP_FILE), 'utf8');
+    const lines = map.split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.equal(lines.sort(), [
+      '/Caf%C3%A9%20menu.html 301:/about/',
+      '/gone.html 410:-',
+      '/missing.html 404:-',
+      '/moved.html 301:/about/',
+      '/odd%22quote 410:-',
+      '/temp 302:https://example.org/x?y=1',
+    ]);
+    assert.ok(lines.every((l) => l.split(' ').length === 2), 'keys and values never hold spaces');
+    assert.is(apacheMapKey('/a b/[x]+y;z&é'), '/a%20b/%5Bx%5D+y;z&%C3%A9');
+    const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
+    assert.ok(conf.includes(`Alias /data/ "${site.config.legacyDir}/"`));
+    assert.ok(conf.includes(`RewriteMap pm_map "txt:${join(site.config.apacheDir, APACHE_MAP_FILE)}"`));
+    assert.ok(conf.includes('ErrorDocument 404 /_pagemap/404.html'));
+    assert.ok(conf.includes('ErrorDocument 410 /_pagemap/410.html'));
+    assert.match(conf, /RewriteRule \^ http:\/\/127\.0\.0\.1:8080%1 \[P,NE,L\]/);
+  });
+});
+
+Apache('an unchanged map is not rewritten', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    const file = join(site.config.apacheDir, APACHE_MAP_FILE);
+    const before = (await stat(file)).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    await runBuild(site.config, store);
+    assert.is((await stat(file)).mtimeMs, before);
+    store.set({ path: '/new-redirect', status: 302, source: '/' });
+    await runBuild(site.config, store);
+    assert.ok((await readFile(file, 'utf8')).includes('/new-redirect 302:/'));
+  });
+});
+
+Outputs.run();
+Incremental.run();
+Ownership.run();
+Apache.run();

@@ -1,0 +1,75 @@
+/**
+ * Shared test fixtures: a throwaway site in a fresh temp directory (real files, a real
+ * SQLite map), and the CLI run as a real process.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Config, PACKAGE_ROOT, resolveConfig } from '../build/config.js';
+
+/** The compiled CLI entry point. */
+export const CLI = join(PACKAGE_ROOT, 'dist', 'build', 'cli.js');
+/** Real data from elsewhere (read-only), beside the checkout. */
+export const SHARED_DATA = join(PACKAGE_ROOT, '..', 'shared', 'data');
+
+export interface TempSite {
+  dir: string;
+  config: Config;
+  /** The site's pagemap.config.json. */
+  configFile: string;
+  /** Write files relative to the site folder (creating folders). */
+  write: (files: Record<string, string | Uint8Array>) => Promise<void>;
+  remove: () => Promise<void>;
+}
+
+/**
+ * A site in a fresh temp folder: wiki/, legacy/, public/, a database, the shipped templates
+ * (unless `templatesDir` says otherwise), no seed map. `files` are written first.
+ */
+export async function makeTempSite(files: Record<string, string | Uint8Array> = {}, settings: Record<string, unknown> = {}): Promise<TempSite> {
+  const dir = await mkdtemp(join(tmpdir(), 'pagemap-test-'));
+  const write = async (more: Record<string, string | Uint8Array>) => {
+    for (const [rel, content] of Object.entries(more)) {
+      const file = join(dir, rel);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, content);
+    }
+  };
+  await mkdir(join(dir, 'wiki'), { recursive: true });
+  await mkdir(join(dir, 'legacy'), { recursive: true });
+  await write(files);
+  const configFile = join(dir, 'pagemap.config.json');
+  const settingsWithDefaults = {
+    wikiDir: 'wiki',
+    legacyDir: 'legacy',
+    publicDir: 'public',
+    database: 'state/pagemap.db',
+    apacheDir: 'state/apache',
+    templatesDir: join(PACKAGE_ROOT, 'templates'),
+    concurrency: 4,
+    ...settings,
+  };
+  await writeFile(configFile, JSON.stringify(settingsWithDefaults, null, 2));
+  const config = resolveConfig({ configFile, env: {} });
+  return { dir, config, configFile, write, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `pagemap ARGS` as a real process in `cwd`; never throws for a non-zero exit. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: options.cwd, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}

@@ -169,7 +169,7 @@ export function renderBreadcrumbs(nav: readonly NavSection[], path: string, titl
     else crumbs.push(`<span>${label}</span>`);
   }
   crumbs.push(`<span class="here">${escapeHtml(title)}</span>`);
-  return crumbs.join('<span class="sep">&gt;</span>');
+  return crumbs.join(' <span class="sep">&gt;</span> ');
 }
 
 /** Fill page.html. Only {{content}} and {{breadcrumbs}} carry HTML; everything else is escaped here. */

@@ -102,7 +102,7 @@ Outputs('breadcrumbs link parents that are pages and name the page', async () =>
   await withSite(async (site, store) => {
     await runBuild(site.config, store);
     const download = await readFile(join(site.config.publicDir, 'Guide/Download'), 'utf8');
-    assert.match(download, /<a href="\/">Home<\/a><span class="sep">&gt;<\/span><a href="\/Guide">Guide<\/a><span class="sep">&gt;<\/span><span class="here">Getting it<\/span>/);
+    assert.match(download, /<a href="\/">Home<\/a> <span class="sep">&gt;<\/span> <a href="\/Guide">Guide<\/a> <span class="sep">&gt;<\/span> <span class="here">Getting it<\/span>/);
   });
 });
 

@@ -85,7 +85,9 @@ function parse(args: string[], options: ParseArgsConfig['options']): Parsed {
 
 function expectPositionals(parsed: Parsed, min: number, max: number, command: string): void {
   const n = parsed.positionals.length;
-  if (n < min || n > max) throw new UsageError(`${command}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${n}\n${COMMAND_HELP[command]}`);
+  if (n < min || n > max) {
+    throw new UsageError(`${command}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${n} (see pagemap ${command} --help)`);
+  }
 }
 
 function configFrom(parsed: Parsed): Config {
@@ -130,7 +132,11 @@ async function buildSite(config: Config, store: PageMapStore, full: boolean): Pr
 
 async function mapCommand(sub: string | undefined, rest: string[]): Promise<number> {
   const command = `map ${sub}`;
-  if (!sub || !(command in COMMAND_HELP)) throw new UsageError(`unknown map command ${JSON.stringify(sub ?? '')}\n\n${GLOBAL_HELP}`);
+  if (sub === undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(Object.entries(COMMAND_HELP).filter(([name]) => name.startsWith('map ')).map(([, help]) => help).join('\n\n'));
+    return 0;
+  }
+  if (!sub || !(command in COMMAND_HELP)) throw new UsageError(`unknown map command ${JSON.stringify(sub ?? '')} (see pagemap --help)`);
   const optionsFor: Record<string, ParseArgsConfig['options']> = {
     'map list': { status: { type: 'string' }, search: { type: 'string' }, origin: { type: 'string' }, json: { type: 'boolean' } },
     'map import': { replace: { type: 'boolean' } },
@@ -201,7 +207,7 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return (console.log(GLOBAL_HELP), command === undefined ? 2 : 0);
-  if (command === 'map') return mapCommand(rest[0]?.startsWith('-') ? undefined : rest[0], rest.slice(1));
+  if (command === 'map') return rest[0]?.startsWith('-') ? mapCommand(undefined, rest) : mapCommand(rest[0], rest.slice(1));
   if (command === 'build') {
     const parsed = parse(rest, { full: { type: 'boolean' } });
     if (parsed.values.help) return (console.log(COMMAND_HELP.build), 0);
@@ -230,7 +236,7 @@ async function main(argv: string[]): Promise<number> {
     store.close();
     return 0;
   }
-  throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${GLOBAL_HELP}`);
+  throw new UsageError(`unknown command ${JSON.stringify(command)} (see pagemap --help)`);
 }
 
 main(process.argv.slice(2)).then(

@@ -29,11 +29,14 @@ interface Located {
 function tsvEntries(text: string): Located[] {
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   const entries: Located[] = [];
+  let isFirstRow = true;
   lines.forEach((raw, index) => {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const where = `line ${index + 1}`;
     if (line.trim() === '' || line.startsWith('#')) return;
-    if (index === 0 && line === TSV_HEADER) return;
+    const isHeader = isFirstRow && line === TSV_HEADER;
+    isFirstRow = false;
+    if (isHeader) return;
     const fields = line.split('\t');
     entries.push({
       where,
@@ -51,7 +54,7 @@ function tsvEntries(text: string): Located[] {
 function jsonEntries(text: string): Located[] {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new InvalidRowError(`not valid JSON: ${(error as Error).message}`, { cause: error });
   }

@@ -93,13 +93,7 @@ export class PageMapStore {
     } catch (error) {
       throw new PagemapError('EDATABASE', `cannot open page map ${file}: ${(error as Error).message}`, { cause: error });
     }
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    this.isNew = version === 0;
-    if (version > SCHEMA_VERSION) {
-      this.db.close();
-      throw new PagemapError('EDATABASE', `page map ${file} has schema version ${version}; this pagemap knows up to ${SCHEMA_VERSION}. Upgrade pagemap.`);
-    }
-    if (version < SCHEMA_VERSION) this.migrate(version);
+    this.isNew = this.migrate(file);
     const db = this.db;
     this.statements = {
       get: db.prepare<[string], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE path = ?'),
@@ -120,10 +114,23 @@ export class PageMapStore {
     };
   }
 
-  private migrate(from: number): void {
-    this.db.transaction(() => {
+  /**
+   * Bring the schema up to date; true when the database was empty. The version is read inside
+   * the write transaction, so two processes opening a new database at once migrate it once.
+   */
+  private migrate(file: string): boolean {
+    const readVersion = () => this.db.pragma('user_version', { simple: true }) as number;
+    const found = readVersion();
+    if (found > SCHEMA_VERSION) {
+      this.db.close();
+      throw new PagemapError('EDATABASE', `page map ${file} has schema version ${found}; this pagemap knows up to ${SCHEMA_VERSION}. Upgrade pagemap.`);
+    }
+    if (found === SCHEMA_VERSION || this.db.readonly) return false;
+    return this.db.transaction(() => {
+      const from = readVersion();
       for (let version = from; version < SCHEMA_VERSION; version++) this.db.exec(MIGRATIONS[version]!);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return from === 0;
     }).immediate();
   }
 

@@ -23,9 +23,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Decode `%XX` escapes (two hex digits) into UTF-8 bytes; any other `%` stays literal.
- * Throws when the decoded bytes are not UTF-8.
+ * Throws when the text holds a lone surrogate or the decoded bytes are not UTF-8.
  */
 export function percentDecode(text: string): string {
+  if (!text.isWellFormed()) throw new URIError('not valid Unicode');
   if (!text.includes('%')) return text;
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -72,6 +73,7 @@ export function canonicalPath(input: string, options: { allowReserved?: boolean 
   if (!input.startsWith('/')) return refuse('must start with /');
   if (input.includes('?')) return refuse('contains ? (a query is not part of a path; write %3F for a literal ?)');
   if (input.includes('#')) return refuse('contains # (a fragment is not part of a path; write %23 for a literal #)');
+  if (!input.isWellFormed()) return refuse('is not valid Unicode');
   let decoded: string;
   try {
     decoded = percentDecode(input);

@@ -74,7 +74,8 @@ function problemWithRedirectTarget(target: string, path: string): string | undef
     } catch {
       return `has a site-path target ${JSON.stringify(target)} that is not a valid path`;
     }
-    if (canonicalTarget === path && targetPath === target) return 'redirects to itself';
+    // The map ignores queries and fragments, so /a → /a?x=1 would loop as surely as /a → /a.
+    if (canonicalTarget === path) return 'redirects to itself';
     return undefined;
   }
   if (!/^https?:\/\//i.test(target)) return `has target ${JSON.stringify(target)}; a redirect goes to an http(s):// URL or a site path starting with /`;
@@ -96,7 +97,7 @@ function problemWithSource(status: Status, source: string, path: string): string
     const rel = source.slice(5);
     const problem = problemWithRelativePath(rel);
     if (problem) return `has source ${JSON.stringify(source)} whose ${scheme === 'wiki:' ? 'wiki name' : 'file path'} ${problem}`;
-    if (scheme === 'wiki:' && rel.endsWith('.md')) return `has source ${JSON.stringify(source)}; name the wiki page without .md`;
+    if (scheme === 'wiki:' && rel.toLowerCase().endsWith('.md')) return `has source ${JSON.stringify(source)}; name the wiki page without .md`;
     return undefined;
   }
   if (isRedirect(status)) return problemWithRedirectTarget(source, path);

@@ -1,0 +1,258 @@
+/**
+ * The build benchmark: pagemap against Hugo and Eleventy on the same generated Markdown,
+ * every run a fresh process. Rounds interleave the tools (pagemap, Hugo, Eleventy, then
+ * again), so a noisy neighbour on the shared machine hits every tool alike rather than one.
+ *
+ * pagemap "cold" means a first build of a new site: an empty public/ and a database that
+ * holds the imported map but no record of earlier outputs. The import is done once, not
+ * timed, and the database copied back before each cold run: Hugo and Eleventy have no such
+ * step, and the map is state a pagemap site keeps (its import cost is reported separately).
+ */
+import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { PACKAGE_ROOT, resolveConfig } from '../build/config.js';
+import { TEMP_PREFIX } from '../build/atomicWrite.js';
+import { type Competitor, setUpEleventy, setUpHugo, versionOf } from './competitors.js';
+import { type Corpus, pageName, writeCorpus } from './corpus.js';
+import { BenchError, countFiles, formatMs, formatRatio, markdownTable, median, min, timeProcess } from './measure.js';
+
+export const TOOLS = ['pagemap', 'hugo', 'eleventy'] as const;
+export type Tool = (typeof TOOLS)[number];
+
+export interface BuildBenchOptions {
+  pages: number;
+  runs: number;
+  /** Rounds run first and thrown away (file cache, first-run work). */
+  warmup: number;
+  tools: ReadonlySet<Tool>;
+  /** Keep the temp folder (corpus and outputs) for inspection. */
+  keep: boolean;
+  log: (line: string) => void;
+}
+
+/** What a scenario compares with: pagemap's cold build, its no-op rebuild, or nothing. */
+type Against = 'cold' | 'noop' | undefined;
+
+export interface ScenarioResult {
+  tool: string;
+  scenario: string;
+  samples: number[];
+  /** pagemap's own "built … in Xs" figure: the build without process start-up and exit. */
+  inProcess?: number[];
+  against: Against;
+  isBaseline: boolean;
+}
+
+export interface BuildBenchResult {
+  markdown: string;
+  json: unknown;
+}
+
+const CLI = join(PACKAGE_ROOT, 'dist', 'build', 'cli.js');
+const REPORT = /built (\d+) pages in ([\d.]+)s: (\d+) written, (\d+) unchanged, (\d+) removed, (\d+) failed/;
+
+interface PagemapSite {
+  dir: string;
+  configFile: string;
+  publicDir: string;
+  apacheDir: string;
+  database: string;
+  pristine: string;
+  importMs: number;
+}
+
+async function setUpPagemap(root: string, corpus: Corpus): Promise<PagemapSite> {
+  const dir = join(root, 'pagemap');
+  await mkdir(dir, { recursive: true });
+  const configFile = join(dir, 'pagemap.config.json');
+  // concurrency is left to its default, as a user would leave it.
+  const settings = { wikiDir: corpus.wikiDir, legacyDir: corpus.legacyDir, publicDir: 'public', database: 'state/pagemap.db', apacheDir: 'state/apache', templatesDir: join(PACKAGE_ROOT, 'templates') };
+  await writeFile(configFile, JSON.stringify(settings, null, 2));
+  const site = { dir, configFile, publicDir: join(dir, 'public'), apacheDir: join(dir, 'state', 'apache'), database: join(dir, 'state', 'pagemap.db'), pristine: join(dir, 'pristine.db') };
+  const imported = timeProcess(process.execPath, [CLI, 'map', 'import', corpus.mapFile, '--config', configFile], { cwd: dir });
+  await copyDatabase(site.database, site.pristine);
+  return { ...site, importMs: imported.ms };
+}
+
+async function copyDatabase(from: string, to: string): Promise<void> {
+  for (const suffix of ['-wal', '-shm']) await rm(to + suffix, { force: true });
+  await copyFile(from, to);
+  // The importing process has exited, so SQLite has folded the WAL into the file; copy it anyway if not.
+  await copyFile(from + '-wal', to + '-wal').catch(() => undefined);
+}
+
+function parseReport(stderr: string): { pages: number; ms: number; written: number; unchanged: number; failed: number } {
+  const match = REPORT.exec(stderr);
+  if (!match) throw new BenchError(`pagemap build printed no report:\n${stderr}`);
+  return { pages: Number(match[1]), ms: Number(match[2]) * 1000, written: Number(match[3]), unchanged: Number(match[4]), failed: Number(match[6]) };
+}
+
+async function expectHtmlFiles(tool: string, dir: string, expected: number): Promise<void> {
+  const { matching, temp } = await countFiles(dir, '.html', TEMP_PREFIX);
+  if (matching !== expected) throw new BenchError(`${tool} produced ${matching} HTML files in ${dir}, expected ${expected}: the benchmark would measure the wrong thing`);
+  if (temp) throw new BenchError(`${tool} left ${temp} temp files in ${dir}`);
+}
+
+/** The probe page must hold its title and its table: each tool really rendered the Markdown. */
+async function expectProbe(tool: string, dir: string, corpus: Corpus): Promise<void> {
+  const html = await readFile(join(dir, corpus.probe.path.slice(1)), 'utf8').catch(() => '');
+  if (!html.includes(corpus.probe.title) || !html.includes('<table') || !html.includes('<code')) {
+    throw new BenchError(`${tool}: ${corpus.probe.path} lacks its title, table or code block`);
+  }
+}
+
+class Recorder {
+  readonly results: ScenarioResult[] = [];
+  isRecording = false;
+  add(tool: string, scenario: string, ms: number, options: { inProcess?: number; against?: Against; isBaseline?: boolean } = {}): void {
+    if (!this.isRecording) return;
+    let result = this.results.find((r) => r.tool === tool && r.scenario === scenario);
+    if (!result) {
+      result = { tool, scenario, samples: [], against: options.against, isBaseline: options.isBaseline ?? false };
+      if (options.inProcess !== undefined) result.inProcess = [];
+      this.results.push(result);
+    }
+    result.samples.push(ms);
+    if (options.inProcess !== undefined) result.inProcess!.push(options.inProcess);
+  }
+}
+
+export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBenchResult> {
+  const { log } = options;
+  const root = await mkdtemp(join(tmpdir(), 'pagemap-bench-'));
+  const loadBefore = loadavg();
+  try {
+    log(`corpus: ${options.pages} pages in ${root}`);
+    const corpus = await writeCorpus(root, { pages: options.pages });
+    const expectedPagemapHtml = corpus.pages + corpus.legacyHtmlFiles + 2; // + the styled 404 and 410 pages
+    const expectedOtherHtml = corpus.pages + corpus.legacyHtmlFiles;
+    const site = await setUpPagemap(root, corpus);
+    const competitors: Competitor[] = [];
+    if (options.tools.has('hugo')) competitors.push(await setUpHugo(root, corpus));
+    if (options.tools.has('eleventy')) competitors.push(await setUpEleventy(root, corpus, log));
+    const recorder = new Recorder();
+    const pagemapBuild = () => timeProcess(process.execPath, [CLI, 'build', '--config', site.configFile], { cwd: site.dir });
+    const mapRows = corpus.pages + corpus.legacyFiles;
+
+    for (let round = 0; round < options.warmup + options.runs; round++) {
+      recorder.isRecording = round >= options.warmup;
+      log(`${recorder.isRecording ? 'round' : 'warm-up'} ${recorder.isRecording ? round - options.warmup + 1 : round + 1}/${recorder.isRecording ? options.runs : options.warmup}`);
+      recorder.add('node', 'start-up (`node -e ""`)', timeProcess(process.execPath, ['-e', '']).ms, { isBaseline: true });
+
+      if (options.tools.has('pagemap')) {
+        recorder.add('pagemap', 'start-up + module load (`--help`)', timeProcess(process.execPath, [CLI, '--help']).ms, { isBaseline: true });
+        await rm(site.publicDir, { recursive: true, force: true });
+        await rm(site.apacheDir, { recursive: true, force: true });
+        await copyDatabase(site.pristine, site.database);
+        const cold = pagemapBuild();
+        const coldReport = parseReport(cold.stderr);
+        if (coldReport.pages !== mapRows || coldReport.failed || coldReport.unchanged || coldReport.written < mapRows) {
+          throw new BenchError(`pagemap cold build did not write every page: ${cold.stderr}`);
+        }
+        await expectHtmlFiles('pagemap', site.publicDir, expectedPagemapHtml);
+        if (round === 0) await expectProbe('pagemap', site.publicDir, corpus);
+        recorder.add('pagemap', 'cold build', cold.ms, { inProcess: coldReport.ms, against: 'cold' });
+
+        const noop = pagemapBuild();
+        const noopReport = parseReport(noop.stderr);
+        if (noopReport.written || noopReport.failed) throw new BenchError(`pagemap no-op rebuild wrote or failed something: ${noop.stderr}`);
+        await expectHtmlFiles('pagemap', site.publicDir, expectedPagemapHtml);
+        recorder.add('pagemap', 'no-op rebuild', noop.ms, { inProcess: noopReport.ms, against: 'noop' });
+
+        const edited = join(corpus.wikiDir, pageName((round * 7919 + 13) % corpus.pages) + '.md');
+        await appendFile(edited, `\nEdited by the benchmark in round ${round}.\n`);
+        const edit = pagemapBuild();
+        const editReport = parseReport(edit.stderr);
+        if (editReport.written !== 1 || editReport.failed) throw new BenchError(`pagemap one-page edit did not write exactly one page: ${edit.stderr}`);
+        recorder.add('pagemap', 'one-page edit rebuild', edit.ms, { inProcess: editReport.ms });
+      }
+
+      for (const tool of competitors) {
+        await rm(tool.outDir, { recursive: true, force: true });
+        const cold = timeProcess(tool.command, tool.args, { cwd: tool.cwd });
+        await expectHtmlFiles(tool.name, tool.outDir, expectedOtherHtml);
+        if (round === 0) await expectProbe(tool.name, tool.outDir, corpus);
+        recorder.add(tool.name, 'cold build', cold.ms, { against: 'cold' });
+        const rerun = timeProcess(tool.command, tool.args, { cwd: tool.cwd });
+        await expectHtmlFiles(tool.name, tool.outDir, expectedOtherHtml);
+        recorder.add(tool.name, 'rerun, nothing changed (full rebuild)', rerun.ms, { against: 'noop' });
+      }
+    }
+
+    const meta = {
+      date: new Date().toISOString(),
+      command: `node dist/bench/run.js --pages ${options.pages} --runs ${options.runs} --warmup ${options.warmup} --tools ${[...options.tools].join(',')}`,
+      machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`, loadBefore, loadAfter: loadavg() },
+      versions: {
+        node: process.version,
+        pagemap: `${(JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version} (${versionOf('git', ['-C', PACKAGE_ROOT, 'rev-parse', '--short', 'HEAD'])})`,
+        ...Object.fromEntries(competitors.map((c) => [c.name, c.version])),
+      },
+      corpus: {
+        pages: corpus.pages,
+        markdownBytes: corpus.markdownBytes,
+        legacyFiles: corpus.legacyFiles,
+        legacyHtmlFiles: corpus.legacyHtmlFiles,
+        redirects: corpus.redirects,
+        pagemapImportMs: site.importMs,
+      },
+      pagemapConcurrency: resolveConfig({ configFile: site.configFile, env: {} }).concurrency,
+    };
+    const markdown = report(meta, recorder.results, corpus);
+    if (options.keep) log(`kept ${root}`);
+    return { markdown, json: { meta, results: recorder.results.map((r) => ({ ...r, median: median(r.samples), min: min(r.samples) })) } };
+  } finally {
+    if (!options.keep) await rm(root, { recursive: true, force: true });
+  }
+}
+
+type Meta = {
+  date: string;
+  command: string;
+  machine: { nproc: number; cpu: string; memory: string; loadBefore: number[]; loadAfter: number[] };
+  versions: Record<string, string>;
+  corpus: { pages: number; markdownBytes: number; legacyFiles: number; legacyHtmlFiles: number; redirects: number; pagemapImportMs: number };
+  pagemapConcurrency: number;
+};
+
+function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus): string {
+  const pagemapMedian = (scenario: string) => {
+    const found = results.find((r) => r.tool === 'pagemap' && r.scenario === scenario);
+    return found ? median(found.samples) : undefined;
+  };
+  const reference = { cold: pagemapMedian('cold build'), noop: pagemapMedian('no-op rebuild') };
+  const rows = results.map((r) => {
+    const m = median(r.samples);
+    const base = r.against ? reference[r.against] : undefined;
+    return [
+      r.tool,
+      r.scenario,
+      formatMs(m),
+      formatMs(min(r.samples)),
+      r.isBaseline ? '—' : Math.round(corpus.pages / (m / 1000)).toLocaleString('en'),
+      base === undefined || r.isBaseline ? '—' : formatRatio(m / base),
+    ];
+  });
+  const split = results
+    .filter((r) => r.inProcess)
+    .map((r) => [r.scenario, formatMs(median(r.samples)), formatMs(median(r.inProcess!)), formatMs(median(r.samples) - median(r.inProcess!))]);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  const c = meta.corpus;
+  return [
+    `Command: \`${meta.command}\``,
+    `Date: ${meta.date}`,
+    `Machine: ${meta.machine.nproc} cores (${meta.machine.cpu}), ${meta.machine.memory}; load average ${load(meta.machine.loadBefore)} before, ${load(meta.machine.loadAfter)} after`,
+    `Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join('; ')}; pagemap concurrency ${meta.pagemapConcurrency} (its default)`,
+    `Corpus: ${c.pages} Markdown pages (${(c.markdownBytes / 2 ** 20).toFixed(1)} MiB), ${c.legacyFiles} legacy files (${c.legacyHtmlFiles} .html) copied by every tool, ${c.redirects} redirects; pagemap map import of it (once, not in the table): ${formatMs(c.pagemapImportMs)} ms`,
+    `Samples: ${results[0]?.samples.length ?? 0} runs of each, fresh process each, wall time; tools interleaved per round`,
+    '',
+    markdownTable(['tool', 'scenario', 'median ms', 'min ms', 'pages/s', 'time vs pagemap'], rows),
+    '',
+    '"time vs pagemap": the tool\'s median over pagemap\'s median for the same job (cold build vs cold build; a rerun with nothing changed vs pagemap\'s no-op rebuild); above 1× means pagemap is faster. Hugo and Eleventy keep no state between processes, so their rerun rebuilds everything.',
+    '',
+    'Where pagemap\'s wall time goes (medians, ms): its own "built … in" figure vs the rest (Node start-up, module load, opening SQLite, exit):',
+    '',
+    markdownTable(['scenario', 'wall', 'in build', 'outside build'], split),
+  ].join('\n');
+}

@@ -1,0 +1,70 @@
+/**
+ * Timing fresh processes and summarising samples. Every run is a new process timed from
+ * spawn to exit (wall clock), because that is what a person typing the command waits for.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+
+export interface ProcessRun {
+  ms: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class BenchError extends Error {
+  override readonly name = 'BenchError';
+}
+
+/** Run `command args` to completion and time it; throws (with its output) unless it exits 0. */
+export function timeProcess(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ProcessRun {
+  const started = performance.now();
+  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const ms = performance.now() - started;
+  if (result.error) throw new BenchError(`cannot run ${command}: ${result.error.message}`);
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
+    throw new BenchError(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}:\n${output}`);
+  }
+  return { ms, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function min(samples: readonly number[]): number {
+  return Math.min(...samples);
+}
+
+/** Files under `dir` whose names end with `suffix`, and any that start with `tempPrefix` (leftovers). */
+export async function countFiles(dir: string, suffix: string, tempPrefix?: string): Promise<{ matching: number; temp: number }> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  let matching = 0;
+  let temp = 0;
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    if (tempPrefix && entry.name.startsWith(tempPrefix)) temp++;
+    else if (entry.name.endsWith(suffix)) matching++;
+  }
+  return { matching, temp };
+}
+
+/** A Markdown table; numbers are right-aligned. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const isNumeric = header.map((_, column) => rows.every((row) => /^[-\d.,×x—]*$/.test(row[column] ?? '')));
+  const widths = header.map((h, column) => Math.max(h.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    '| ' + cells.map((cell, column) => (isNumeric[column] ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ') + ' |';
+  const rule = '| ' + widths.map((w, column) => (isNumeric[column] ? '-'.repeat(w - 1) + ':' : '-'.repeat(w))).join(' | ') + ' |';
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
+}
+
+export function formatRatio(ratio: number): string {
+  return `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(2)}×`;
+}

@@ -1,0 +1,570 @@
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ImportError, InvalidRowError, PagemapError } from '../build/errors.js';
+import { type OutputRecord, PageMapStore, type StoreOptions } from '../build/pageMap.js';
+import type { PageRow, Status, ValidRow } from '../build/pageRow.js';
+import { openPageMap } from '../build/site.js';
+import { makeTempSite } from './helpers.js';
+
+interface Clock {
+  now: () => Date;
+  /** Move the clock forward by `seconds`. */
+  tick: (seconds?: number) => void;
+  iso: () => string;
+}
+
+function makeClock(start = '2024-01-01T00:00:00.000Z'): Clock {
+  let time = Date.parse(start);
+  return {
+    now: () => new Date(time),
+    tick: (seconds = 60) => void (time += seconds * 1000),
+    iso: () => new Date(time).toISOString(),
+  };
+}
+
+/** A store on a real SQLite file in a fresh temp folder, closed and removed afterwards. */
+async function withStore(run: (store: PageMapStore, context: { dir: string; file: string; clock: Clock }) => void | Promise<void>, options: StoreOptions = {}): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'pagemap-store-'));
+  const file = join(dir, 'state', 'pagemap.db');
+  const clock = makeClock();
+  const store = new PageMapStore(file, { now: clock.now, ...options });
+  try {
+    await run(store, { dir, file, clock });
+  } finally {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function withDir(run: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'pagemap-store-'));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return assert.unreachable('did not throw');
+}
+
+const paths = (rows: readonly PageRow[]): string[] => rows.map((row) => row.path);
+
+// ---------------------------------------------------------------------------------------------
+
+const rows = suite('PageMapStore: set, get, remove');
+
+rows('set then get returns the stored row, under any spelling of its path', () =>
+  withStore((store, { clock }) => {
+    assert.ok(store.isNew);
+    assert.is(store.set({ path: '/doc/', status: 200, source: 'wiki:Doc' }), 'added');
+    assert.is(store.set({ path: '/a%20b', status: '301', source: '/doc/' }), 'added');
+    const expected: PageRow = { path: '/doc/index.html', status: 200, source: 'wiki:Doc', created: clock.iso(), updated: clock.iso(), origin: 'manual' };
+    assert.equal(store.get('/doc/'), expected);
+    assert.equal(store.get('/doc/index.html'), expected);
+    assert.equal(store.get('/doc/%69ndex.html'), expected);
+    assert.equal(store.get('/a b'), { path: '/a b', status: 301, source: '/doc/', created: clock.iso(), updated: clock.iso(), origin: 'manual' });
+    assert.equal(store.get('/a%20b'), store.get('/a b'));
+    assert.is(typeof store.get('/a b')!.status, 'number');
+    assert.is(store.count(), 2);
+  }),
+);
+
+rows('get answers undefined for absent and unreadable paths', () =>
+  withStore((store) => {
+    store.set({ path: '/a', status: 404 });
+    assert.is(store.get('/b'), undefined);
+    assert.is(store.get('a'), undefined);
+    assert.is(store.get('/a?x=1'), undefined);
+    assert.is(store.get('/../a'), undefined);
+    assert.is(store.get('/%FF'), undefined);
+    assert.is(store.get(''), undefined);
+  }),
+);
+
+rows('set refuses a bad row, naming it, and writes nothing', () =>
+  withStore((store) => {
+    const error = thrown(() => store.set({ path: '/x', status: 200, source: 'file:../etc/passwd' }));
+    assert.instance(error, InvalidRowError);
+    assert.ok((error as Error).message.startsWith('/x: '));
+    assert.instance(thrown(() => store.set({ path: '/data/x', status: 404 })), InvalidRowError);
+    assert.is(store.count(), 0);
+  }),
+);
+
+rows('created is kept; updated moves only when status or source change', () =>
+  withStore((store, { clock }) => {
+    const t0 = clock.iso();
+    store.set({ path: '/p', status: 200, source: 'file:p.html' });
+    clock.tick();
+    assert.is(store.set({ path: '/p', status: '200', source: 'file:p.html' }), 'unchanged');
+    assert.equal([store.get('/p')!.created, store.get('/p')!.updated], [t0, t0]);
+    clock.tick();
+    const t2 = clock.iso();
+    assert.is(store.set({ path: '/p', status: 200, source: 'wiki:P' }), 'updated');
+    assert.equal([store.get('/p')!.created, store.get('/p')!.updated], [t0, t2]);
+    clock.tick();
+    const t3 = clock.iso();
+    assert.is(store.set({ path: '/p', status: 301, source: '/q' }), 'updated');
+    assert.equal([store.get('/p')!.created, store.get('/p')!.updated], [t0, t3]);
+    clock.tick();
+    // A 404 stores an empty source whatever was given: giving another one changes nothing.
+    store.set({ path: '/gone', status: 404, source: 'x' });
+    const before = store.get('/gone');
+    clock.tick();
+    assert.is(store.set({ path: '/gone', status: 404, source: 'y' }), 'unchanged');
+    assert.equal(store.get('/gone'), before);
+  }),
+);
+
+rows('origin is recorded on add and on change', () =>
+  withStore((store) => {
+    store.set({ path: '/m', status: 404 });
+    store.set({ path: '/i', status: 404 }, 'import');
+    store.set({ path: '/d', status: 200, source: 'file:d.html' }, 'discovered');
+    assert.is(store.get('/m')!.origin, 'manual');
+    assert.is(store.get('/i')!.origin, 'import');
+    assert.is(store.get('/d')!.origin, 'discovered');
+    store.set({ path: '/d', status: 200, source: 'wiki:D' }, 'manual');
+    assert.is(store.get('/d')!.origin, 'manual');
+  }),
+);
+
+rows('remove answers whether there was a row', () =>
+  withStore((store) => {
+    store.set({ path: '/a b', status: 410 });
+    store.set({ path: '/doc/', status: 410 });
+    assert.is(store.remove('/a%20b'), true);
+    assert.is(store.remove('/a b'), false);
+    assert.is(store.remove('/doc/'), true);
+    assert.is(store.remove('/never'), false);
+    assert.is(store.count(), 0);
+    assert.instance(thrown(() => store.remove('/../x')), InvalidRowError);
+  }),
+);
+
+rows('getCanonical looks up the stored form only', () =>
+  withStore((store) => {
+    store.set({ path: '/a%20b/', status: 200, source: 'wiki:A' });
+    assert.is(store.getCanonical('/a b/index.html')!.source, 'wiki:A');
+    assert.is(store.getCanonical('/a%20b/index.html'), undefined);
+    assert.is(store.getCanonical('/a b/'), undefined);
+  }),
+);
+
+rows.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const listing = suite('PageMapStore: list');
+
+listing('filters by status, origin and literal search text', () =>
+  withStore((store) => {
+    store.applyRows(
+      [
+        { path: '/100%', status: 200, source: 'file:100.html' },
+        { path: '/100x', status: 200, source: 'file:100x.html' },
+        { path: '/a_b', status: 404, source: '' },
+        { path: '/axb', status: 404, source: '' },
+        { path: '/moved', status: 301, source: '/a_b' },
+      ],
+      'import',
+    );
+    store.set({ path: '/found.html', status: 200, source: 'file:found.html' }, 'discovered');
+    assert.equal(paths(store.list()), ['/100%', '/100x', '/a_b', '/axb', '/found.html', '/moved']);
+    assert.equal(paths(store.list({ status: 404 })), ['/a_b', '/axb']);
+    assert.equal(paths(store.list({ status: 301 })), ['/moved']);
+    assert.equal(paths(store.list({ origin: 'discovered' })), ['/found.html']);
+    assert.equal(paths(store.list({ origin: 'import', status: 200 })), ['/100%', '/100x']);
+    assert.equal(paths(store.list({ search: '%' })), ['/100%']);
+    assert.equal(paths(store.list({ search: '0%' })), ['/100%']);
+    assert.equal(paths(store.list({ search: '_' })), ['/a_b']);
+    assert.equal(paths(store.list({ search: 'a_b' })), ['/a_b']);
+    assert.equal(paths(store.list({ search: '\\' })), []);
+    assert.equal(paths(store.list({ search: 'nothing' })), []);
+    assert.equal(paths(store.list({ search: 'a', status: 404 })), ['/a_b', '/axb']);
+    assert.equal(paths(store.list({ search: '' })).length, 6);
+    assert.equal(store.all(), store.list());
+  }),
+);
+
+listing.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const batches = suite('PageMapStore: applyRows and addMissing');
+
+const BATCH: ValidRow[] = [
+  { path: '/a', status: 200, source: 'wiki:A' },
+  { path: '/b', status: 301, source: '/a' },
+  { path: '/c', status: 404, source: '' },
+];
+
+batches('applyRows counts what it did', () =>
+  withStore((store, { clock }) => {
+    assert.equal(store.applyRows(BATCH, 'import'), { added: 3, updated: 0, unchanged: 0, removed: 0 });
+    clock.tick();
+    const summary = store.applyRows([{ path: '/a', status: 200, source: 'wiki:A' }, { path: '/b', status: 302, source: '/a' }, { path: '/d', status: 410, source: '' }], 'import');
+    assert.equal(summary, { added: 1, updated: 1, unchanged: 1, removed: 0 });
+    assert.is(store.get('/b')!.updated, clock.iso());
+    assert.is.not(store.get('/a')!.updated, clock.iso());
+    assert.is(store.count(), 4);
+  }),
+);
+
+batches('applyRows is all or nothing', () =>
+  withStore((store, { clock }) => {
+    store.applyRows(BATCH, 'import');
+    const before = store.all();
+    clock.tick();
+    // The third row gets past the type system but not the table's CHECK: the batch fails mid-way.
+    const bad: ValidRow[] = [
+      { path: '/new', status: 200, source: 'wiki:New' },
+      { path: '/a', status: 404, source: '' },
+      { path: '/z', status: 999 as Status, source: '' },
+      { path: '/later', status: 200, source: 'wiki:Later' },
+    ];
+    assert.ok(thrown(() => store.applyRows(bad, 'import')) instanceof Error);
+    assert.equal(store.all(), before);
+    assert.ok(thrown(() => store.applyRows(bad, 'import', { replace: true })) instanceof Error);
+    assert.equal(store.all(), before);
+    // The store is still usable afterwards.
+    assert.equal(store.applyRows([{ path: '/new', status: 200, source: 'wiki:New' }], 'import'), { added: 1, updated: 0, unchanged: 0, removed: 0 });
+  }),
+);
+
+batches('replace makes the map exactly the batch', () =>
+  withStore((store) => {
+    store.applyRows(BATCH, 'import');
+    store.set({ path: '/manual', status: 404 });
+    const summary = store.applyRows([{ path: '/a', status: 200, source: 'wiki:A' }, { path: '/e', status: 404, source: '' }], 'import', { replace: true });
+    assert.equal(summary, { added: 1, updated: 0, unchanged: 1, removed: 3 });
+    assert.equal(paths(store.all()), ['/a', '/e']);
+    assert.equal(store.applyRows([], 'import', { replace: true }), { added: 0, updated: 0, unchanged: 0, removed: 2 });
+    assert.is(store.count(), 0);
+  }),
+);
+
+batches('addMissing never overrides a row', () =>
+  withStore((store, { clock }) => {
+    store.set({ path: '/a', status: 404 });
+    const before = store.get('/a');
+    clock.tick();
+    const added = store.addMissing([{ path: '/a', status: 200, source: 'file:a' }, { path: '/b', status: 200, source: 'file:b' }], 'discovered');
+    assert.is(added, 1);
+    assert.equal(store.get('/a'), before);
+    assert.equal(store.get('/b'), { path: '/b', status: 200, source: 'file:b', created: clock.iso(), updated: clock.iso(), origin: 'discovered' });
+    assert.is(store.addMissing([{ path: '/b', status: 302, source: '/data/b' }], 'discovered'), 0);
+    assert.is(store.get('/b')!.status, 200);
+  }),
+);
+
+batches.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const below = suite('PageMapStore: hasPageBelow');
+
+below('a page below counts; a sibling that merely shares the prefix does not', () =>
+  withStore((store) => {
+    store.applyRows(
+      [
+        { path: '/a', status: 200, source: 'wiki:A' },
+        { path: '/a b', status: 200, source: 'wiki:A b' },
+        { path: '/a-b', status: 200, source: 'wiki:A-b' },
+        { path: '/a.b', status: 200, source: 'wiki:A.b' },
+        { path: '/ab', status: 200, source: 'wiki:Ab' },
+        { path: '/BeginnersGuide', status: 200, source: 'wiki:BeginnersGuide' },
+        { path: '/BeginnersGuide/Download', status: 200, source: 'wiki:BeginnersGuide/Download' },
+        { path: '/r', status: 200, source: 'wiki:R' },
+        { path: '/r/moved', status: 301, source: '/r' },
+        { path: '/r/gone', status: 410, source: '' },
+        { path: '/x/y/z', status: 200, source: 'wiki:Z' },
+        { path: '/é', status: 200, source: 'wiki:E' },
+        { path: '/é/日本', status: 200, source: 'wiki:J' },
+      ],
+      'import',
+    );
+    assert.not.ok(store.hasPageBelow('/a'), '/a b, /a-b, /a.b and /ab are not below /a');
+    assert.ok(store.hasPageBelow('/BeginnersGuide'));
+    assert.not.ok(store.hasPageBelow('/BeginnersGuide/Download'));
+    assert.not.ok(store.hasPageBelow('/r'), 'only 200 pages count');
+    assert.ok(store.hasPageBelow('/x'));
+    assert.ok(store.hasPageBelow('/x/y'));
+    assert.ok(store.hasPageBelow('/é'));
+    store.set({ path: '/a/b', status: 200, source: 'wiki:A/b' });
+    assert.ok(store.hasPageBelow('/a'));
+    assert.not.ok(store.hasPageBelow('/a b'));
+    assert.not.ok(store.hasPageBelow('/a-b'));
+  }),
+);
+
+below.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const outputs = suite('PageMapStore: outputs');
+
+const record = (file: string, path: string, key = 'k1'): OutputRecord => ({ file, path, inputKey: key, sourceSig: '10:1', sourceHash: 'h', outputSig: '20:2' });
+
+outputs('records, replaces and removes what the build wrote', () =>
+  withStore((store) => {
+    assert.equal([...store.outputs()], []);
+    store.recordOutputs([record('a.html', '/a.html'), record('b b/index.html', '/b b/index.html'), record('_pagemap/site.css', '')], []);
+    assert.equal([...store.outputs().keys()].sort(), ['_pagemap/site.css', 'a.html', 'b b/index.html']);
+    assert.equal(store.outputs().get('b b/index.html'), record('b b/index.html', '/b b/index.html'));
+    store.recordOutputs([record('a.html', '/a.html', 'k2')], ['b b/index.html', 'never-written.html']);
+    assert.equal([...store.outputs().keys()].sort(), ['_pagemap/site.css', 'a.html']);
+    assert.is(store.outputs().get('a.html')!.inputKey, 'k2');
+    // Outputs are not pages.
+    assert.is(store.count(), 0);
+  }),
+);
+
+outputs.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const connections = suite('PageMapStore: the database file');
+
+connections('dataVersion changes when another connection writes', () =>
+  withStore((store, { file }) => {
+    const other = new PageMapStore(file);
+    try {
+      assert.not.ok(other.isNew);
+      const start = store.dataVersion();
+      store.set({ path: '/mine', status: 404 });
+      assert.is(store.dataVersion(), start, 'its own writes do not count');
+      other.set({ path: '/theirs', status: 404 });
+      const afterOther = store.dataVersion();
+      assert.is.not(afterOther, start);
+      assert.is(store.get('/theirs')!.status, 404);
+      assert.is(store.dataVersion(), afterOther, 'stable until the next foreign write');
+      other.applyRows([{ path: '/batch', status: 410, source: '' }], 'import');
+      assert.is.not(store.dataVersion(), afterOther);
+    } finally {
+      other.close();
+    }
+  }),
+);
+
+connections('reopening keeps the rows', () =>
+  withDir((dir) => {
+    const file = join(dir, 'pagemap.db');
+    const first = new PageMapStore(file);
+    first.set({ path: '/kept', status: 200, source: 'wiki:Kept' });
+    first.recordOutputs([record('kept.html', '/kept')], []);
+    first.close();
+    const second = new PageMapStore(file);
+    try {
+      assert.not.ok(second.isNew);
+      assert.is(second.get('/kept')!.source, 'wiki:Kept');
+      assert.ok(second.outputs().has('kept.html'));
+    } finally {
+      second.close();
+    }
+    const readonly = new PageMapStore(file, { readonly: true });
+    try {
+      assert.is(readonly.count(), 1);
+    } finally {
+      readonly.close();
+    }
+  }),
+);
+
+connections('a database from a newer pagemap is refused, and left as it was', () =>
+  withDir((dir) => {
+    const file = join(dir, 'pagemap.db');
+    const store = new PageMapStore(file);
+    store.set({ path: '/kept', status: 404 });
+    store.close();
+    const raw = new Database(file);
+    raw.pragma('user_version = 2');
+    raw.close();
+    const error = thrown(() => new PageMapStore(file));
+    assert.instance(error, PagemapError);
+    assert.is((error as PagemapError).code, 'EDATABASE');
+    const message = (error as Error).message;
+    assert.ok(message.includes(file), message);
+    assert.ok(message.includes('schema version 2'), message);
+    assert.ok(message.includes('Upgrade pagemap'), message);
+    const check = new Database(file, { readonly: true });
+    try {
+      assert.is(check.pragma('user_version', { simple: true }), 2);
+      assert.equal(check.prepare('SELECT path FROM pages').all(), [{ path: '/kept' }]);
+    } finally {
+      check.close();
+    }
+  }),
+);
+
+connections('a file that is not a database is refused with EDATABASE', () =>
+  withDir(async (dir) => {
+    const file = join(dir, 'pagemap.db');
+    await writeFile(file, 'path\tstatus\tsource\n/a\t404\t\n'.repeat(100));
+    const error = thrown(() => new PageMapStore(file));
+    assert.instance(error, PagemapError);
+    assert.is((error as PagemapError).code, 'EDATABASE');
+    assert.ok((error as Error).message.includes(file));
+  }),
+);
+
+connections('readonly never creates a database', () =>
+  withDir((dir) => {
+    const file = join(dir, 'missing.db');
+    const error = thrown(() => new PageMapStore(file, { readonly: true }));
+    assert.instance(error, PagemapError);
+    assert.is((error as PagemapError).code, 'EDATABASE');
+    assert.not.ok(existsSync(file));
+  }),
+);
+
+// Regression: the constructor reads user_version outside the migration's transaction. When
+// two pagemap processes open a brand-new database together (say `pagemap serve` and
+// `pagemap build` on a fresh checkout), the second one waits for the first one's migration,
+// then runs the CREATE TABLEs again and fails with "table pages already exists".
+// Here a worker thread plays the first process: it holds the migration open for 300 ms.
+connections('a second process opening a new database during its migration waits and succeeds', () =>
+  withDir(async (dir) => {
+    const file = join(dir, 'pagemap.db');
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const Database = require(workerData.sqlite);
+       const db = new Database(workerData.file);
+       db.pragma('journal_mode = WAL');
+       db.exec('BEGIN IMMEDIATE');
+       db.exec("CREATE TABLE pages (path TEXT PRIMARY KEY, status INTEGER NOT NULL CHECK (status IN (200, 301, 302, 404, 410)), source TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, updated TEXT NOT NULL, origin TEXT NOT NULL CHECK (origin IN ('manual', 'import', 'discovered'))) WITHOUT ROWID");
+       db.exec('CREATE TABLE outputs (file TEXT PRIMARY KEY, path TEXT NOT NULL, input_key TEXT NOT NULL, source_sig TEXT NOT NULL, source_hash TEXT NOT NULL, output_sig TEXT NOT NULL) WITHOUT ROWID');
+       db.pragma('user_version = 1');
+       parentPort.postMessage('migrating');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec('COMMIT');
+       db.close();`,
+      { eval: true, workerData: { file, sqlite } },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+      });
+      let store: PageMapStore | undefined;
+      try {
+        store = new PageMapStore(file);
+        store.set({ path: '/after', status: 404 });
+        assert.is(store.count(), 1);
+      } catch (error) {
+        assert.unreachable(`opening during another migration failed: ${(error as Error).message}`);
+      } finally {
+        store?.close();
+      }
+    } finally {
+      await worker.terminate();
+    }
+  }),
+);
+
+connections.run();
+
+// ---------------------------------------------------------------------------------------------
+
+const seeding = suite('openPageMap');
+
+seeding('seeds a new database from the site map, and only then', async () => {
+  const site = await makeTempSite({ 'map.tsv': 'path\tstatus\tsource\n/\t200\twiki:Home\n/old.html\t301\t/\n/gone\t410\t\n' }, { seedMap: 'map.tsv' });
+  try {
+    assert.not.ok(existsSync(site.config.database));
+    const first = await openPageMap(site.config);
+    try {
+      assert.equal(paths(first.all()), ['/gone', '/index.html', '/old.html']);
+      assert.ok(first.all().every((row) => row.origin === 'import'));
+      first.remove('/gone');
+    } finally {
+      first.close();
+    }
+    await site.write({ 'map.tsv': '/other\t404\t\n' });
+    const second = await openPageMap(site.config);
+    try {
+      assert.equal(paths(second.all()), ['/index.html', '/old.html']);
+    } finally {
+      second.close();
+    }
+  } finally {
+    await site.remove();
+  }
+});
+
+seeding('without a seed map the new database is empty', async () => {
+  const site = await makeTempSite({}, { seedMap: null });
+  try {
+    const store = await openPageMap(site.config);
+    try {
+      assert.is(store.count(), 0);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await site.remove();
+  }
+});
+
+seeding('a bad seed leaves no database behind and names the line', async () => {
+  const site = await makeTempSite({ 'map.tsv': 'path\tstatus\tsource\n/ok\t200\twiki:Ok\n/bad\t200\tfile:../etc/passwd\n/ok2\t404\t\n' }, { seedMap: 'map.tsv' });
+  try {
+    let caught: unknown;
+    try {
+      (await openPageMap(site.config)).close();
+    } catch (error) {
+      caught = error;
+    }
+    assert.instance(caught, ImportError);
+    const error = caught as ImportError;
+    assert.is(error.code, 'EIMPORT');
+    assert.is(error.problems.length, 1);
+    assert.ok(error.problems[0]!.startsWith('line 3: /bad: '), error.problems[0]);
+    assert.ok(error.message.includes(site.config.seedMap!), error.message);
+    for (const suffix of ['', '-wal', '-shm', '-journal']) assert.not.ok(existsSync(site.config.database + suffix), `${site.config.database}${suffix} left behind`);
+    // Fixing the seed then works: it is still a first use.
+    await site.write({ 'map.tsv': '/ok\t200\twiki:Ok\n' });
+    const store = await openPageMap(site.config);
+    try {
+      assert.equal(paths(store.all()), ['/ok']);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await site.remove();
+  }
+});
+
+seeding('a missing seed file leaves no database behind either', async () => {
+  const site = await makeTempSite({}, { seedMap: 'nowhere.tsv' });
+  try {
+    let caught: unknown;
+    try {
+      (await openPageMap(site.config)).close();
+    } catch (error) {
+      caught = error;
+    }
+    assert.instance(caught, ImportError);
+    assert.ok((caught as Error).message.includes('nowhere.tsv'));
+    assert.not.ok(existsSync(site.config.database));
+  } finally {
+    await site.remove();
+  }
+});
+
+seeding.run();

@@ -11,11 +11,12 @@ import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, writeFileAtomic } from './atomicWrite.js';
-import { type PlannedPage, PathIndex, assetFile, hashParts, planPages, planRemovals } from './buildPlan.js';
+import { type PlannedPage, assetFile, hashParts, outputFileFor, planPages, planRemovals } from './buildPlan.js';
 import type { Config } from './config.js';
 import { SourceError, isAbsent } from './errors.js';
 import { createMarkdown, renderWiki } from './markdown.js';
 import type { OutputRecord, PageMapStore } from './pageMap.js';
+import { parseSource } from './pageRow.js';
 import { type SourceFile, findInside, findWikiPage, signatureOf } from './sourceFiles.js';
 import { type HasPage, type SiteTemplate, fillTemplate, loadTemplate, renderBreadcrumbs } from './template.js';
 
@@ -99,8 +100,7 @@ export class PageRenderer {
   }
 }
 
-function pageJob(config: Config, renderer: PageRenderer, page: PlannedPage, index: PathIndex): OutputJob {
-  const hasPage: HasPage = (path) => index.has(path);
+function pageJob(config: Config, renderer: PageRenderer, page: PlannedPage, hasPage: HasPage): OutputJob {
   if (page.source.kind === 'wiki') {
     const name = page.source.name;
     return {
@@ -134,9 +134,8 @@ function pageJob(config: Config, renderer: PageRenderer, page: PlannedPage, inde
 }
 
 /** The styled 404/410 pages and the template's assets: owned by the build like pages. */
-async function siteJobs(config: Config, renderer: PageRenderer, index: PathIndex): Promise<OutputJob[]> {
+async function siteJobs(config: Config, renderer: PageRenderer, hasPage: HasPage): Promise<OutputJob[]> {
   const jobs: OutputJob[] = [];
-  const hasPage: HasPage = (path) => index.has(path);
   for (const status of [404, 410] as const) {
     const name = `${status}.md`;
     const file = assetFile(`${status}.html`);
@@ -187,39 +186,39 @@ async function removeOutput(publicDir: string, file: string): Promise<void> {
   }
 }
 
-/**
- * Bring public/ and the Apache configuration in line with the map. Never throws for a bad
- * row: each failure is reported with its path and the rest carry on.
- */
-export async function runBuild(config: Config, store: PageMapStore, options: BuildOptions = {}): Promise<BuildReport> {
-  const started = performance.now();
-  const template = await loadTemplate(config.templatesDir);
-  const renderer = new PageRenderer(template);
-  const rows = store.all();
-  const { pages, index } = planPages(rows);
-  const jobs = [...pages.map((page) => pageJob(config, renderer, page, index)), ...(await siteJobs(config, renderer, index))];
-  const recorded = options.full ? new Map<string, OutputRecord>() : store.outputs();
-  const everRecorded = options.full ? store.outputs() : recorded;
+interface Execution {
+  counts: Record<Outcome, number>;
+  failures: BuildFailure[];
+}
 
+/**
+ * Carry out jobs: remove the `removable` files first (a page that moves into a folder frees
+ * its old name), then run the jobs with bounded concurrency, skipping what `recorded` shows
+ * to be current. Records the result in one transaction. A failing job is reported and its
+ * old output removed, so a page whose source is gone or broken is never served stale.
+ */
+async function execute(
+  config: Config,
+  store: PageMapStore,
+  jobs: readonly OutputJob[],
+  recorded: ReadonlyMap<string, OutputRecord>,
+  removable: Iterable<string>,
+  options: BuildOptions,
+): Promise<Execution> {
   const counts: Record<Outcome, number> = { written: 0, unchanged: 0, removed: 0, failed: 0 };
   const failures: BuildFailure[] = [];
   const written: OutputRecord[] = [];
   const removedFiles: string[] = [];
-
-  // Removals first: a page that moves into a folder (it became a prefix) frees its old name.
-  const planned = new Set(jobs.map((job) => job.file));
-  for (const file of planRemovals(everRecorded.keys(), planned)) {
+  for (const file of removable) {
     await removeOutput(config.publicDir, file);
     removedFiles.push(file);
     counts.removed++;
   }
+  const trust = options.full ? new Map<string, OutputRecord>() : recorded;
 
-  await mkdir(config.publicDir, { recursive: true });
-  const limit = pLimit(config.concurrency);
-  let done = 0;
   const runJob = async (job: OutputJob): Promise<void> => {
     const target = join(config.publicDir, job.file);
-    const previous = recorded.get(job.file);
+    const previous = trust.get(job.file);
     const source = await job.locate();
     if (!source) throw new SourceError(job.missing);
     const outputSig = await signatureOfFile(target);
@@ -235,6 +234,10 @@ export async function runBuild(config: Config, store: PageMapStore, options: Bui
     written.push({ ...record, outputSig: (await signatureOfFile(target))! });
     counts.written++;
   };
+
+  await mkdir(config.publicDir, { recursive: true });
+  const limit = pLimit(config.concurrency);
+  let done = 0;
   await Promise.all(
     jobs.map((job) =>
       limit(async () => {
@@ -243,8 +246,7 @@ export async function runBuild(config: Config, store: PageMapStore, options: Bui
         } catch (error) {
           counts.failed++;
           failures.push({ path: job.path || '/' + job.file, message: (error as Error).message });
-          // A page whose source is gone or broken must not keep serving its old copy.
-          if (recorded.has(job.file) || everRecorded.has(job.file)) {
+          if (recorded.has(job.file)) {
             await removeOutput(config.publicDir, job.file).catch(() => undefined);
             removedFiles.push(job.file);
           }
@@ -255,13 +257,94 @@ export async function runBuild(config: Config, store: PageMapStore, options: Bui
     ),
   );
   store.recordOutputs(written, removedFiles);
-
-  try {
-    await writeApacheConfig(config, rows);
-  } catch (error) {
-    counts.failed++;
-    failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}` });
-  }
   failures.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { pages: pages.length, counts, failures, elapsedMs: performance.now() - started };
+  return { counts, failures };
+}
+
+/** Every ancestor folder path of a page path: /a/b/c → /a, /a/b. */
+function ancestorsOf(path: string): string[] {
+  const result: string[] = [];
+  for (let cut = path.indexOf('/', 1); cut > 0; cut = path.indexOf('/', cut + 1)) result.push(path.slice(0, cut));
+  return result;
+}
+
+/**
+ * Builds a site: everything (the full build) or just some pages (the runtime's misses and
+ * the watcher's changes). Holds the loaded template; reloadTemplate() after it changes.
+ */
+export class SiteBuilder {
+  readonly config: Config;
+  readonly store: PageMapStore;
+  private renderer: PageRenderer;
+
+  private constructor(config: Config, store: PageMapStore, renderer: PageRenderer) {
+    this.config = config;
+    this.store = store;
+    this.renderer = renderer;
+  }
+
+  static async open(config: Config, store: PageMapStore): Promise<SiteBuilder> {
+    return new SiteBuilder(config, store, new PageRenderer(await loadTemplate(config.templatesDir)));
+  }
+
+  async reloadTemplate(): Promise<void> {
+    this.renderer = new PageRenderer(await loadTemplate(this.config.templatesDir));
+  }
+
+  /**
+   * Bring public/ and the Apache configuration in line with the whole map. Never throws for
+   * a bad row: each failure is reported with its path and the rest carry on.
+   */
+  async buildAll(options: BuildOptions = {}): Promise<BuildReport> {
+    const started = performance.now();
+    const { config, store, renderer } = this;
+    const rows = store.all();
+    const { pages, index } = planPages(rows);
+    const hasPage: HasPage = (path) => index.has(path);
+    const jobs = [...pages.map((page) => pageJob(config, renderer, page, hasPage)), ...(await siteJobs(config, renderer, hasPage))];
+    const recorded = store.outputs();
+    const removable = planRemovals(recorded.keys(), new Set(jobs.map((job) => job.file)));
+    const { counts, failures } = await execute(config, store, jobs, recorded, removable, options);
+    try {
+      await writeApacheConfig(config, rows);
+    } catch (error) {
+      counts.failed++;
+      failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}` });
+    }
+    return { pages: pages.length, counts, failures, elapsedMs: performance.now() - started };
+  }
+
+  /**
+   * Bring the given page paths up to date: render or copy those with a 200 row, remove the
+   * outputs of those without. Ancestor pages come along, since a new page below one moves
+   * it into its folder (see outputFileFor).
+   */
+  async buildPaths(paths: Iterable<string>, options: BuildOptions = {}): Promise<BuildReport> {
+    const started = performance.now();
+    const { config, store, renderer } = this;
+    const hasPage: HasPage = (path) => store.getCanonical(path)?.status === 200;
+    const targets = new Set<string>();
+    for (const path of paths) {
+      targets.add(path);
+      for (const ancestor of ancestorsOf(path)) if (hasPage(ancestor)) targets.add(ancestor);
+    }
+    const jobs: OutputJob[] = [];
+    const recorded = new Map<string, OutputRecord>();
+    const removable: string[] = [];
+    for (const path of targets) {
+      const records = store.outputsFor(path);
+      for (const record of records) recorded.set(record.file, record);
+      const row = store.getCanonical(path);
+      const file = row?.status === 200 ? outputFileFor(path, store.hasPageBelow(path)) : undefined;
+      if (row && file) jobs.push(pageJob(config, renderer, { path, file, row, source: parseSource(200, row.source) as PlannedPage['source'] }, hasPage));
+      removable.push(...records.filter((record) => record.file !== file).map((record) => record.file));
+    }
+    const { counts, failures } = await execute(config, store, jobs, recorded, removable.sort().reverse(), options);
+    return { pages: jobs.length, counts, failures, elapsedMs: performance.now() - started };
+  }
+}
+
+/** The full build: `pagemap build`. */
+export async function runBuild(config: Config, store: PageMapStore, options: BuildOptions = {}): Promise<BuildReport> {
+  return (await SiteBuilder.open(config, store)).buildAll(options);
 }

@@ -4,6 +4,7 @@
  * print, set the exit code. It lives in build/ because every command starts from the page
  * map and the build; `serve` reaches into runtime/.
  */
+import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { type BuildReport, runBuild } from './build.js';
@@ -33,7 +34,10 @@ Commands:
   map export [FILE] [--json]      export the map (to FILE, format by extension; else TSV on stdout)
   map discover                    add a row for every legacy file that has none
   build [--full]                  render every 200 page into public/ and write the Apache rules
-  serve [--host H] [--port N] [--no-build]   build, then serve the site (the runtime)
+  serve [--host H] [--port N] [--no-watch] [--no-build] [--access-log FILE]
+                                  build, then serve the site and watch it (the runtime)
+  watch                           build, then keep public/ up to date as sources and the map change
+  misses [--top N] [--json]       the most requested paths that found no page
 
 Every command takes --config FILE (default ./pagemap.config.json, else the built-in
 sample settings) and --help.`;
@@ -64,9 +68,19 @@ Walk the legacy root and add a row for every file that has none: 200 file:rel/pa
 Render every 200 wiki page and copy every 200 file into public/, remove outputs no row owns,
 write the 404/410 pages, assets and the Apache configuration. Unchanged pages are skipped;
 --full rewrites everything. Exits non-zero if any page failed.`,
-  serve: `Usage: pagemap serve [--host H] [--port N] [--no-build]
+  serve: `Usage: pagemap serve [--host H] [--port N] [--no-watch] [--no-build] [--access-log FILE]
 Build (incrementally), then serve the site on the config's runtime address
-(default 127.0.0.1:8080; HOST and PORT in the environment override it).`,
+(default 127.0.0.1:8080; HOST and PORT in the environment, then --host and --port, override
+it). Misses are rendered into public/, legacy files without a row are discovered, and the
+wiki, templates, legacy tree and map are watched (--no-watch turns that off). Requests are
+logged in Apache's combined format on stdout, or appended to FILE with --access-log FILE.
+SIGINT/SIGTERM stop it gracefully.`,
+  watch: `Usage: pagemap watch
+Build (incrementally), then watch the wiki, templates, legacy tree and the map, and re-render
+exactly what each change affects, until SIGINT/SIGTERM.`,
+  misses: `Usage: pagemap misses [--top N] [--json]
+The paths the runtime answered 404 for and that still have no row, most requested first
+(default top 20): the list of what still needs a row.`,
 };
 
 interface Parsed {
@@ -128,6 +142,21 @@ async function buildSite(config: Config, store: PageMapStore, full: boolean): Pr
   });
   printReport(report);
   return report;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+/** The access log destination: a file appended to, or "-" for stdout. */
+function openAccessLog(target: string): { write: (line: string) => void; close: () => Promise<void> } {
+  if (target === '-') return { write: (line) => void process.stdout.write(line), close: async () => undefined };
+  const stream = createWriteStream(target, { flags: 'a' });
+  stream.on('error', (error) => process.stderr.write(`pagemap: access log ${target}: ${error.message}\n`));
+  return { write: (line) => void stream.write(line), close: () => new Promise((resolve) => stream.end(() => resolve())) };
 }
 
 async function mapCommand(sub: string | undefined, rest: string[]): Promise<number> {
@@ -217,23 +246,52 @@ async function main(argv: string[]): Promise<number> {
     return report.counts.failed > 0 ? 1 : 0;
   }
   if (command === 'serve') {
-    const parsed = parse(rest, { host: { type: 'string' }, port: { type: 'string' }, 'no-build': { type: 'boolean' } });
+    const parsed = parse(rest, { host: { type: 'string' }, port: { type: 'string' }, 'no-build': { type: 'boolean' }, 'no-watch': { type: 'boolean' }, 'access-log': { type: 'string' } });
     if (parsed.values.help) return (console.log(COMMAND_HELP.serve), 0);
     expectPositionals(parsed, 0, 0, 'serve');
     const config = configFrom(parsed);
     const port = parsed.values.port === undefined ? undefined : Number(parsed.values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port ${parsed.values.port}: not a port number`);
     const { startRuntime } = await import('../runtime/server.js');
+    const accessLog = openAccessLog((parsed.values['access-log'] as string | undefined) ?? '-');
     const store = await openPageMap(config);
     if (!parsed.values['no-build']) await buildSite(config, store, false);
-    const running = await startRuntime(config, store, { host: parsed.values.host as string | undefined, port });
-    process.stderr.write(`pagemap: serving ${config.publicDir} on ${running.url}/\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => void running.close().then(resolve);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    const runtime = await startRuntime(config, store, { host: parsed.values.host as string | undefined, port, watch: !parsed.values['no-watch'], accessLog: accessLog.write });
+    process.stderr.write(`pagemap: serving ${config.publicDir} on ${runtime.url}/${parsed.values['no-watch'] ? '' : ', watching for changes'}\n`);
+    await untilSignal();
+    process.stderr.write('pagemap: stopping\n');
+    await runtime.close();
+    await accessLog.close();
     store.close();
+    return 0;
+  }
+  if (command === 'watch') {
+    const parsed = parse(rest, {});
+    if (parsed.values.help) return (console.log(COMMAND_HELP.watch), 0);
+    expectPositionals(parsed, 0, 0, 'watch');
+    const config = configFrom(parsed);
+    const { SiteBuilder } = await import('./build.js');
+    const { SiteWatcher } = await import('../runtime/watch.js');
+    const store = await openPageMap(config);
+    await buildSite(config, store, false);
+    const watcher = new SiteWatcher(await SiteBuilder.open(config, store));
+    await watcher.start();
+    process.stderr.write(`pagemap: watching ${config.wikiDir}, ${config.templatesDir}, ${config.legacyDir} and the map\n`);
+    await untilSignal();
+    await watcher.close();
+    store.close();
+    return 0;
+  }
+  if (command === 'misses') {
+    const parsed = parse(rest, { top: { type: 'string' }, json: { type: 'boolean' } });
+    if (parsed.values.help) return (console.log(COMMAND_HELP.misses), 0);
+    expectPositionals(parsed, 0, 0, 'misses');
+    const top = parsed.values.top === undefined ? 20 : Number(parsed.values.top);
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top ${parsed.values.top}: not a positive whole number`);
+    const config = configFrom(parsed);
+    const misses = await withStore(config, (store) => store.topMisses(top));
+    if (parsed.values.json) process.stdout.write(JSON.stringify(misses, null, 2) + '\n');
+    else process.stdout.write(misses.map((m) => `${String(m.count).padStart(7)}  ${pathForExport(m.path)}  (last ${m.lastSeen})\n`).join(''));
     return 0;
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)} (see pagemap --help)`);

@@ -41,7 +41,6 @@ export interface ImportSummary {
   removed: number;
 }
 
-const SCHEMA_VERSION = 1;
 
 // Each entry moves a database from version i to i + 1; never edit one that has shipped.
 const MIGRATIONS: readonly string[] = [
@@ -61,7 +60,26 @@ const MIGRATIONS: readonly string[] = [
      source_hash TEXT NOT NULL,
      output_sig  TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  // 2: the runtime's misses, and the indexes the watcher's look-ups need.
+  `CREATE TABLE misses (
+     path       TEXT PRIMARY KEY,
+     count      INTEGER NOT NULL,
+     first_seen TEXT NOT NULL,
+     last_seen  TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX pages_by_source ON pages (source) WHERE status = 200;
+   CREATE INDEX outputs_by_path ON outputs (path);`,
 ];
+
+const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** A path the runtime could not answer, and how often it was asked for. */
+export interface MissRecord {
+  path: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
 
 export interface StoreOptions {
   readonly?: boolean;
@@ -111,6 +129,20 @@ export class PageMapStore {
         'INSERT OR REPLACE INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (@file, @path, @inputKey, @sourceSig, @sourceHash, @outputSig)',
       ),
       removeOutput: db.prepare<[string]>('DELETE FROM outputs WHERE file = ?'),
+      outputsFor: db.prepare<[string], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
+        'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs WHERE path = ?',
+      ),
+      pathsWithSource: db.prepare<[string], { path: string }>('SELECT path FROM pages WHERE source = ? AND status = 200'),
+      countMiss: db.prepare(
+        `INSERT INTO misses (path, count, first_seen, last_seen) VALUES (@path, @count, @firstSeen, @lastSeen)
+         ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen`,
+      ),
+      topMisses: db.prepare<[number], MissRecord>(
+        // A miss that has a row by now is answered: the list is what still needs one.
+        `SELECT path, count, first_seen AS firstSeen, last_seen AS lastSeen FROM misses AS m
+         WHERE NOT EXISTS (SELECT 1 FROM pages AS p WHERE p.path = m.path)
+         ORDER BY count DESC, last_seen DESC, path LIMIT ?`,
+      ),
     };
   }
 
@@ -228,6 +260,28 @@ export class PageMapStore {
 
   outputs(): Map<string, OutputRecord> {
     return new Map(this.statements.outputs.all().map((record) => [record.file, record]));
+  }
+
+  /** What the build recorded for one page path (normally one file; two while a page moves). */
+  outputsFor(path: string): OutputRecord[] {
+    return this.statements.outputsFor.all(path);
+  }
+
+  /** The 200 pages whose source is exactly `source` (`wiki:Name`, `file:rel`). */
+  pathsWithSource(source: string): string[] {
+    return this.statements.pathsWithSource.all(source).map((row) => row.path);
+  }
+
+  /** Add counted misses in one transaction (the runtime batches them). */
+  recordMisses(misses: readonly MissRecord[]): void {
+    this.db.transaction(() => {
+      for (const miss of misses) this.statements.countMiss.run(miss);
+    }).immediate();
+  }
+
+  /** The most requested paths that had no answer and still have no row, most requested first. */
+  topMisses(limit: number): MissRecord[] {
+    return this.statements.topMisses.all(limit);
   }
 
   /** Record what the build wrote and removed, in one transaction. */

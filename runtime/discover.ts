@@ -8,7 +8,7 @@ import { isDataResource } from '../build/config.js';
 import type { PageMapStore } from '../build/pageMap.js';
 import { DATA_PREFIX, canonicalPath, pathForExport } from '../build/pagePath.js';
 import { type ValidRow, validateRow } from '../build/pageRow.js';
-import { walkLegacyTree } from '../build/sourceFiles.js';
+import { findInside, walkLegacyTree } from '../build/sourceFiles.js';
 
 /** Hidden files (.htaccess, .git, editor swap files) are never published. */
 export function isHidden(rel: string): boolean {
@@ -49,4 +49,21 @@ export async function discoverAll(config: Config, store: PageMapStore): Promise<
     else rows.push(row);
   }
   return { scanned, added: store.addMissing(rows, 'discovered'), skipped };
+}
+
+/**
+ * Discovery for one request path: if the legacy root holds a regular file there, add its row
+ * (unless one appeared meanwhile) and return it; otherwise undefined. Unsafe paths (links out
+ * of the root) count as absent.
+ */
+export async function discoverPath(config: Config, store: PageMapStore, path: string): Promise<ValidRow | undefined> {
+  const rel = path.slice(1);
+  if (isHidden(rel)) return undefined;
+  const file = await findInside(config.legacyDir, rel, 'legacy file').catch(() => undefined);
+  if (!file) return undefined;
+  const row = rowForLegacyFile(config, rel, file.size);
+  // A name that canonicalises to another path (an NFD file name) is not what was asked for.
+  if ('skipped' in row || row.path !== path) return undefined;
+  store.addMissing([row], 'discovered');
+  return row;
 }

@@ -1,13 +1,17 @@
 /**
- * The runtime server: a node:http server that answers what Apache hands it (or everything,
- * when run alone by `npm start`), following runtime/resolve.ts. Files go out through
- * serve-handler; errors are values rendered in one place (sendStatus).
+ * The runtime server: a node:http server for what Apache hands it (or everything, when run
+ * alone by `npm start`), following runtime/resolve.ts to the letter. Pages missing from
+ * public/ are rendered once and written there, so Apache serves them from then on; paths
+ * with no row are looked for in the legacy tree (discovery). Files go out through
+ * serve-handler; every error and status page goes out through sendStatus.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import serveHandler from 'serve-handler';
+import { SiteBuilder } from '../build/build.js';
 import { assetFile, outputFileFor } from '../build/buildPlan.js';
 import type { Config } from '../build/config.js';
 import { isAbsent } from '../build/errors.js';
@@ -15,108 +19,220 @@ import { escapeHtml } from '../build/html.js';
 import type { PageMapStore } from '../build/pageMap.js';
 import { encodePath } from '../build/pagePath.js';
 import { findInside } from '../build/sourceFiles.js';
+import { logResponses } from './accessLog.js';
+import { discoverPath } from './discover.js';
+import { MissCounter } from './misses.js';
 import { type Resolution, SERVED_METHODS, resolveRequest } from './resolve.js';
+import { SiteWatcher, type WatchOptions } from './watch.js';
 
 export interface RuntimeOptions {
   host?: string;
   port?: number;
+  /** Watch the sources and the map (default true). */
+  watch?: boolean | WatchOptions;
+  /** Where combined-format log lines go; default: none. */
+  accessLog?: (line: string) => void;
+  /** Where errors go; default stderr. */
+  log?: (line: string) => void;
 }
 
-export interface RunningServer {
-  server: Server;
-  /** http://host:port, the address actually bound (port 0 becomes a real port). */
-  url: string;
-  close: () => Promise<void>;
-}
+/**
+ * Cache-Control: pages and legacy files may change at any moment of a migration, so caches
+ * must revalidate (a 304 is cheap); pagemap's assets change only with the templates.
+ */
+export const CACHE_POLICY = { page: 'no-cache', asset: 'public, max-age=3600' } as const;
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 410: 'Gone', 500: 'Internal Server Error' };
 
-async function isFile(file: string): Promise<boolean> {
+async function statFile(file: string): Promise<Stats | undefined> {
   try {
-    return (await stat(file)).isFile();
+    const stats = await stat(file);
+    return stats.isFile() ? stats : undefined;
   } catch (error) {
-    if (isAbsent(error)) return false;
+    if (isAbsent(error)) return undefined;
     throw error;
   }
 }
 
-/** Hand one file to serve-handler, which does types, lengths, ranges and ETags. */
-function serveFile(req: IncomingMessage, res: ServerResponse, root: string, rel: string): Promise<void> {
-  req.url = encodePath('/' + rel);
-  return serveHandler(req, res, { public: root, directoryListing: false, cleanUrls: false, trailingSlash: false, symlinks: true, etag: true });
+/** Apache's default ETag (FileETag MTime Size): size and mtime in microseconds, in hex. */
+export function etagFor(stats: Pick<Stats, 'size' | 'mtimeMs'>): string {
+  return `"${Math.floor(stats.mtimeMs * 1000).toString(16)}-${stats.size.toString(16)}"`;
 }
 
-export function createRuntime(config: Config, store: PageMapStore): Server {
-  /** Every error and status page goes out here: the styled page for 404/410, plain text otherwise. */
-  async function sendStatus(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string> = {}): Promise<void> {
-    let body = `${status} ${STATUS_TEXT[status] ?? ''}\n`;
-    let type = 'text/plain; charset=utf-8';
-    if (status === 404 || status === 410) {
-      const page = await readFile(join(config.publicDir, assetFile(`${status}.html`))).catch(() => undefined);
-      if (page) (body = page.toString('utf8')), (type = 'text/html; charset=utf-8');
-    }
-    res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+/** RFC 9110 conditional GET: If-None-Match wins; If-Modified-Since only without it. */
+export function isNotModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch !== undefined) {
+    return ifNoneMatch.split(',').some((tag) => {
+      const t = tag.trim();
+      return t === '*' || t === etag || t === `W/${etag}`;
+    });
+  }
+  const since = Date.parse(req.headers['if-modified-since'] ?? '');
+  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
+}
+
+/** A running runtime: the server, the watcher, and counters tests can read. */
+export class Runtime {
+  readonly config: Config;
+  readonly store: PageMapStore;
+  readonly builder: SiteBuilder;
+  readonly server: Server;
+  readonly misses: MissCounter;
+  watcher: SiteWatcher | undefined;
+  /** How many page renders the runtime started (single flight keeps it at one per page). */
+  renders = 0;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly log: (line: string) => void;
+
+  constructor(config: Config, store: PageMapStore, builder: SiteBuilder, options: RuntimeOptions = {}) {
+    this.config = config;
+    this.store = store;
+    this.builder = builder;
+    this.misses = new MissCounter(store);
+    this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
+    const logRequest = options.accessLog ? logResponses(options.accessLog) : undefined;
+    this.server = createServer((req, res) => {
+      logRequest?.(req, res);
+      this.handle(req, res).catch((error: unknown) => {
+        this.log(`pagemap: ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
+        if (!res.headersSent) this.sendStatus(req, res, 500).catch(() => res.destroy());
+        else res.destroy();
+      });
+    });
   }
 
-  async function answer(req: IncomingMessage, res: ServerResponse, resolution: Resolution): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path));
+    if (resolution.kind === 'miss') resolution = await this.discover(method, url, resolution.path);
+    return this.answer(req, res, resolution);
+  }
+
+  /** No row: look in the legacy tree (the index rule included), else count the miss. */
+  private async discover(method: string, url: string, path: string): Promise<Resolution> {
+    const found = (await discoverPath(this.config, this.store, path)) ?? (path.endsWith('/index.html') ? undefined : await discoverPath(this.config, this.store, path + '/index.html'));
+    if (found) return resolveRequest(method, url, (p) => this.store.getCanonical(p));
+    this.misses.count(path);
+    return { kind: 'status', status: 404, path };
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, resolution: Resolution): Promise<void> {
     switch (resolution.kind) {
       case 'error':
-        return sendStatus(req, res, resolution.status, resolution.status === 405 ? { Allow: SERVED_METHODS.join(', ') } : {});
+        return this.sendStatus(req, res, resolution.status, resolution.status === 405 ? { Allow: SERVED_METHODS.join(', ') } : {});
       case 'redirect': {
-        const body = `<!DOCTYPE html><title>Moved</title><p>Moved to <a href="${escapeHtml(resolution.location)}">${escapeHtml(resolution.location)}</a>.</p>\n`;
+        const body = `<!DOCTYPE html>\n<title>Moved</title>\n<p>This page has moved to <a href="${escapeHtml(resolution.location)}">${escapeHtml(resolution.location)}</a>.</p>\n`;
         res.writeHead(resolution.status, { Location: resolution.location, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
         return void res.end(req.method === 'HEAD' ? undefined : body);
       }
       case 'status':
-        return sendStatus(req, res, resolution.status);
+        return this.sendStatus(req, res, resolution.status);
+      case 'miss':
+        return this.sendStatus(req, res, 404);
       case 'asset': {
         const rel = assetFile(resolution.rel);
-        return (await isFile(join(config.publicDir, rel))) ? serveFile(req, res, config.publicDir, rel) : sendStatus(req, res, 404);
+        const stats = await statFile(join(this.config.publicDir, rel));
+        return stats ? this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.asset) : this.sendStatus(req, res, 404);
       }
       case 'data': {
-        const file = await findInside(config.legacyDir, resolution.rel, 'data file').catch(() => undefined);
-        return file ? serveFile(req, res, config.legacyDir, resolution.rel) : sendStatus(req, res, 404);
+        const file = await findInside(this.config.legacyDir, resolution.rel, 'data file').catch(() => undefined);
+        if (!file) return this.sendStatus(req, res, 404);
+        return this.sendFile(req, res, this.config.legacyDir, resolution.rel, await stat(file.absolute), CACHE_POLICY.page);
       }
       case 'page': {
-        const rel = outputFileFor(resolution.row.path, store.hasPageBelow(resolution.row.path));
-        if (!(await isFile(join(config.publicDir, rel)))) return sendStatus(req, res, 404);
-        // serve-handler names no type for extension-less files; wiki pages are HTML.
-        if (resolution.row.source.startsWith('wiki:')) res.setHeader('Content-Type', 'text/html; charset=utf-8');
-        return serveFile(req, res, config.publicDir, rel);
+        const { path, source } = resolution.row;
+        const rel = outputFileFor(path, this.store.hasPageBelow(path));
+        const target = join(this.config.publicDir, rel);
+        const stats = (await statFile(target)) ?? (await this.renderOnce(path), await statFile(target));
+        if (!stats) return this.sendStatus(req, res, 404);
+        return this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.page, source.startsWith('wiki:') ? 'text/html; charset=utf-8' : undefined);
       }
-      case 'miss':
-        return sendStatus(req, res, 404);
     }
   }
 
-  return createServer((req, res) => {
-    const resolution = resolveRequest(req.method ?? 'GET', req.url ?? '/', (path) => store.getCanonical(path));
-    answer(req, res, resolution).catch((error: unknown) => {
-      console.error(`pagemap: ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
-      if (!res.headersSent) void sendStatus(req, res, 500).catch(() => res.destroy());
-      else res.destroy();
+  /** Render (or copy) one page into public/; concurrent requests for it share one render. */
+  renderOnce(path: string): Promise<void> {
+    let flight = this.inFlight.get(path);
+    if (!flight) {
+      this.renders++;
+      flight = this.builder
+        .buildPaths([path])
+        .then((report) => {
+          for (const failure of report.failures) this.log(`pagemap: cannot render ${failure.path}: ${failure.message}`);
+        })
+        .finally(() => this.inFlight.delete(path));
+      this.inFlight.set(path, flight);
+    }
+    return flight;
+  }
+
+  /** Hand a file to serve-handler (type, length, ranges, Last-Modified), after answering conditional requests. */
+  private async sendFile(req: IncomingMessage, res: ServerResponse, root: string, rel: string, stats: Stats, cacheControl: string, type?: string): Promise<void> {
+    const etag = etagFor(stats);
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', cacheControl);
+    if (isNotModified(req, etag, stats.mtimeMs)) {
+      res.writeHead(304, { 'Last-Modified': stats.mtime.toUTCString() });
+      return void res.end();
+    }
+    // serve-handler names a type only for extensions it knows; these are the fallbacks.
+    res.setHeader('Content-Type', type ?? 'application/octet-stream');
+    req.url = encodePath('/' + rel);
+    await serveHandler(req, res, {
+      public: root,
+      directoryListing: false,
+      cleanUrls: false,
+      trailingSlash: false,
+      symlinks: true,
+      etag: false,
+      // The file name is an implementation detail (.pagemap-page); send no Content-Disposition.
+      headers: [{ source: '**', headers: [{ key: 'Content-Disposition', value: null as unknown as string }] }],
     });
-  });
+  }
+
+  /** Every error and status page: the styled page for 404/410, plain text otherwise. */
+  private async sendStatus(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string> = {}): Promise<void> {
+    let body = `${status} ${STATUS_TEXT[status] ?? ''}\n`;
+    let type = 'text/plain; charset=utf-8';
+    if (status === 404 || status === 410) {
+      const page = await readFile(join(this.config.publicDir, assetFile(`${status}.html`))).catch(() => undefined);
+      if (page) ((body = page.toString('utf8')), (type = 'text/html; charset=utf-8'));
+    }
+    res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': CACHE_POLICY.page });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** The address actually bound, as http://host:port. */
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  /** Graceful stop: no new connections, in-flight requests and renders finish, misses are written. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    await this.watcher?.close();
+    await closed;
+    await Promise.allSettled(this.inFlight.values());
+    this.misses.flush();
+  }
 }
 
-/** Start the runtime on the config's address (or the options'); resolves once listening. */
-export async function startRuntime(config: Config, store: PageMapStore, options: RuntimeOptions = {}): Promise<RunningServer> {
-  const server = createRuntime(config, store);
-  const host = options.host ?? config.host;
+/** Start the runtime on the config's address (or the options'); resolves once listening and watching. */
+export async function startRuntime(config: Config, store: PageMapStore, options: RuntimeOptions = {}): Promise<Runtime> {
+  const builder = await SiteBuilder.open(config, store);
+  const runtime = new Runtime(config, store, builder, options);
+  const watchOptions = options.watch ?? true;
+  if (watchOptions !== false) {
+    runtime.watcher = new SiteWatcher(builder, { log: options.log, ...(watchOptions === true ? {} : watchOptions) });
+    await runtime.watcher.start();
+  }
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.port, host, () => (server.off('error', reject), resolve()));
+    runtime.server.once('error', reject);
+    runtime.server.listen(options.port ?? config.port, options.host ?? config.host, () => (runtime.server.off('error', reject), resolve()));
   });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    server,
-    url: `http://${shownHost}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  return runtime;
 }

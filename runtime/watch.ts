@@ -1,0 +1,172 @@
+/**
+ * Watch mode: keeps public/ and the Apache rules true while people edit. chokidar watches the
+ * wiki, the templates and the legacy root; the map's own changes, made by the CLI in another
+ * process, show up in SQLite's data_version. Events are coalesced into batches, processed
+ * one batch at a time, each re-rendering exactly what it affects.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import { basename, relative, sep } from 'node:path';
+import type { BuildReport, SiteBuilder } from '../build/build.js';
+
+export interface WatchOptions {
+  /** Quiet time after the last event before a batch runs. */
+  settleMs?: number;
+  /** A batch runs at the latest this long after its first event, however busy the disk. */
+  maxDelayMs?: number;
+  /** How often the map's data_version is checked. */
+  pollMs?: number;
+  /** Where progress and errors go. */
+  log?: (line: string) => void;
+  /** Called after each batch, with what it did (tests wait on this). */
+  onBatch?: (report: BuildReport, batch: Batch) => void;
+}
+
+/** What one batch of events touched. */
+export interface Batch {
+  template: boolean;
+  map: boolean;
+  /** Page sources whose files changed: `wiki:Name`, `file:rel/path`. */
+  sources: Set<string>;
+}
+
+function emptyBatch(): Batch {
+  return { template: false, map: false, sources: new Set() };
+}
+
+function isInside(root: string, file: string): boolean {
+  return file === root || file.startsWith(root + sep);
+}
+
+/** The page source a changed file feeds, or undefined for a file that feeds none. Pure. */
+export function sourceForFile(roots: { wikiDir: string; legacyDir: string }, file: string): string | undefined {
+  if (isInside(roots.wikiDir, file)) {
+    const rel = relative(roots.wikiDir, file).split(sep).join('/');
+    return rel.endsWith('.md') ? 'wiki:' + rel.slice(0, -3) : undefined;
+  }
+  if (isInside(roots.legacyDir, file)) return 'file:' + relative(roots.legacyDir, file).split(sep).join('/');
+  return undefined;
+}
+
+export class SiteWatcher {
+  private readonly builder: SiteBuilder;
+  private readonly options: Required<Omit<WatchOptions, 'onBatch'>> & Pick<WatchOptions, 'onBatch'>;
+  private watcher: FSWatcher | undefined;
+  private pending = emptyBatch();
+  private hasPending = false;
+  private firstEventAt = 0;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private dataVersion = 0;
+  private isClosed = false;
+
+  constructor(builder: SiteBuilder, options: WatchOptions = {}) {
+    this.builder = builder;
+    this.options = {
+      settleMs: options.settleMs ?? 50,
+      maxDelayMs: options.maxDelayMs ?? 1000,
+      pollMs: options.pollMs ?? 250,
+      log: options.log ?? ((line) => process.stderr.write(line + '\n')),
+      onBatch: options.onBatch,
+    };
+  }
+
+  /** Start watching; resolves once chokidar has scanned the trees. */
+  async start(): Promise<void> {
+    const { config, store } = this.builder;
+    const roots = [config.wikiDir, config.templatesDir, config.legacyDir];
+    this.dataVersion = store.dataVersion();
+    this.watcher = watch(roots, {
+      ignoreInitial: true,
+      // Hidden files (editor swap files, .git) feed no page.
+      ignored: (file: string) => !roots.includes(file) && basename(file).startsWith('.'),
+    });
+    this.watcher.on('all', (event, file) => this.onFileEvent(event, file));
+    this.watcher.on('error', (error) => this.options.log(`pagemap watch: ${(error as Error).message ?? error}`));
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    this.pollTimer = setInterval(() => this.pollMap(), this.options.pollMs);
+    this.pollTimer.unref();
+  }
+
+  private onFileEvent(event: string, file: string): void {
+    if (event === 'addDir' || event === 'unlinkDir') return;
+    const { config } = this.builder;
+    if (isInside(config.templatesDir, file)) this.pending.template = true;
+    else {
+      const source = sourceForFile(config, file);
+      if (!source) return;
+      this.pending.sources.add(source);
+    }
+    this.schedule();
+  }
+
+  private pollMap(): void {
+    try {
+      const version = this.builder.store.dataVersion();
+      if (version === this.dataVersion) return;
+      this.dataVersion = version;
+      this.pending.map = true;
+      this.schedule();
+    } catch (error) {
+      this.options.log(`pagemap watch: cannot read the map: ${(error as Error).message}`);
+    }
+  }
+
+  private schedule(): void {
+    if (this.isClosed) return;
+    const now = Date.now();
+    if (!this.hasPending) ((this.hasPending = true), (this.firstEventAt = now));
+    clearTimeout(this.settleTimer);
+    const wait = Math.max(0, Math.min(this.options.settleMs, this.firstEventAt + this.options.maxDelayMs - now));
+    this.settleTimer = setTimeout(() => this.startBatch(), wait);
+  }
+
+  private startBatch(): void {
+    const batch = this.pending;
+    this.pending = emptyBatch();
+    this.hasPending = false;
+    this.running = this.running.then(() => this.process(batch));
+  }
+
+  private async process(batch: Batch): Promise<void> {
+    const { builder } = this;
+    const { log } = this.options;
+    try {
+      if (batch.template) {
+        await builder.reloadTemplate().catch((error: unknown) => log(`pagemap watch: template not reloaded, keeping the old one: ${(error as Error).message}`));
+      }
+      let report: BuildReport;
+      if (batch.template || batch.map) {
+        report = await builder.buildAll();
+      } else {
+        const paths = new Set<string>();
+        for (const source of batch.sources) for (const path of builder.store.pathsWithSource(source)) paths.add(path);
+        if (paths.size === 0) return;
+        report = await builder.buildPaths(paths);
+      }
+      const { counts } = report;
+      if (counts.written || counts.removed || counts.failed) {
+        log(`pagemap watch: ${counts.written} written, ${counts.removed} removed, ${counts.failed} failed (${report.elapsedMs.toFixed(0)} ms)`);
+      }
+      for (const failure of report.failures) log(`pagemap watch: failed: ${failure.path}: ${failure.message}`);
+      this.options.onBatch?.(report, batch);
+    } catch (error) {
+      log(`pagemap watch: ${(error as Error).stack ?? error}`);
+    }
+  }
+
+  /** Resolves when no batch is waiting or running. */
+  async idle(): Promise<void> {
+    while (this.hasPending) await new Promise((r) => setTimeout(r, this.options.settleMs));
+    await this.running;
+  }
+
+  /** Stop watching; a batch in progress completes first. */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    clearTimeout(this.settleTimer);
+    clearInterval(this.pollTimer);
+    await this.watcher?.close();
+    await this.running;
+  }
+}

@@ -17,7 +17,7 @@ import type { Config } from '../build/config.js';
 import { isAbsent } from '../build/errors.js';
 import { escapeHtml } from '../build/html.js';
 import type { PageMapStore } from '../build/pageMap.js';
-import { encodePath } from '../build/pagePath.js';
+import { PREFIX_PAGE_FILE, encodePath } from '../build/pagePath.js';
 import { findInside } from '../build/sourceFiles.js';
 import { logResponses } from './accessLog.js';
 import { discoverPath } from './discover.js';
@@ -188,7 +188,8 @@ export class Runtime {
       symlinks: true,
       etag: false,
       // The file name is an implementation detail (.pagemap-page); send no Content-Disposition.
-      headers: [{ source: '**', headers: [{ key: 'Content-Disposition', value: null as unknown as string }] }],
+      // (minimatch's ** skips dot files, hence the second pattern.)
+      headers: ['**', `**/${PREFIX_PAGE_FILE}`].map((source) => ({ source, headers: [{ key: 'Content-Disposition', value: null as unknown as string }] })),
     });
   }
 

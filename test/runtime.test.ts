@@ -1,0 +1,369 @@
+import { readFile, rm, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runBuild } from '../build/build.js';
+import { PageMapStore } from '../build/pageMap.js';
+import { type Runtime, startRuntime } from '../runtime/server.js';
+import { makeTempSite, runCli, type TempSite } from './helpers.js';
+
+const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 0, 0xff]);
+
+interface Fixture {
+  site: TempSite;
+  store: PageMapStore;
+  runtime: Runtime;
+  url: string;
+  log: string[];
+}
+
+/** A small built site served by a real runtime on port 0 (no watcher: the watch tests cover it). */
+async function withRuntime(run: (f: Fixture) => Promise<void>, options: { build?: boolean } = {}): Promise<void> {
+  const site = await makeTempSite({
+    'wiki/Home.md': '---\ntitle: Home\n---\nWelcome.\n',
+    'wiki/About.md': '# About\n\nAbout text.\n',
+    'wiki/Guide.md': '# Guide\n',
+    'wiki/Guide/Download.md': '# Download\n',
+    'wiki/Cafe.md': '# Café Society\n',
+    'legacy/old.html': '<p>old</p>\n',
+    'legacy/pics/logo.png': PNG,
+    'legacy/unmapped/page.html': '<p>found me</p>\n',
+    'legacy/unmapped/dir/index.html': '<p>index found</p>\n',
+    'legacy/ftp/py-2.4.tgz': 'not really a tarball\n',
+    'legacy/.htaccess': 'Deny from all\n',
+  });
+  const store = new PageMapStore(site.config.database);
+  const log: string[] = [];
+  let runtime: Runtime | undefined;
+  try {
+    store.applyRows(
+      [
+        { path: '/index.html', status: 200, source: 'wiki:Home' },
+        { path: '/about/index.html', status: 200, source: 'wiki:About' },
+        { path: '/Guide', status: 200, source: 'wiki:Guide' },
+        { path: '/Guide/Download', status: 200, source: 'wiki:Guide/Download' },
+        { path: '/community/Café Society', status: 200, source: 'wiki:Cafe' },
+        { path: '/old.html', status: 200, source: 'file:old.html' },
+        { path: '/pics/logo.png', status: 200, source: 'file:pics/logo.png' },
+        { path: '/moved.html', status: 301, source: '/about/' },
+        { path: '/search-old', status: 302, source: '/search?q=python' },
+        { path: '/away', status: 301, source: 'https://example.org/new' },
+        { path: '/missing.html', status: 404, source: '' },
+        { path: '/gone.html', status: 410, source: '' },
+      ],
+      'import',
+    );
+    if (options.build !== false) await runBuild(site.config, store);
+    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, accessLog: (line) => log.push(line), log: () => undefined });
+    await run({ site, store, runtime, url: runtime.url, log });
+  } finally {
+    await runtime?.close();
+    store.close();
+    await site.remove();
+  }
+}
+
+const get = (url: string, init?: RequestInit) => fetch(url, { redirect: 'manual', ...init });
+
+/** Send a request line exactly as given (fetch would normalise it) and return the status. */
+function rawStatus(base: string, target: string, method = 'GET'): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let data = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error(`timeout on ${JSON.stringify(target)}`)));
+    socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const match = /^HTTP\/1\.[01] (\d{3})/.exec(data);
+      match ? resolve(Number(match[1])) : reject(new Error(`no status for ${JSON.stringify(target)}: ${JSON.stringify(data.slice(0, 80))}`));
+    });
+    socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1');
+  });
+}
+
+const Resolution = suite('runtime: request resolution');
+
+Resolution('a wiki page answers its bytes from public/ as HTML', async () => {
+  await withRuntime(async ({ site, url }) => {
+    for (const [path, file] of [['/', 'index.html'], ['/about/', 'about/index.html'], ['/about/index.html', 'about/index.html'], ['/Guide', 'Guide/.pagemap-page'], ['/Guide/Download', 'Guide/Download'], ['/community/Caf%C3%A9%20Society', 'community/Café Society']] as const) {
+      const res = await get(url + path);
+      assert.is(res.status, 200, path);
+      assert.is(res.headers.get('content-type'), 'text/html; charset=utf-8', path);
+      assert.is(res.headers.get('content-disposition'), null, 'no internal file name leaks');
+      const body = await res.text();
+      assert.is(body, await readFile(join(site.config.publicDir, file), 'utf8'), path);
+      assert.is(res.headers.get('content-length'), String(Buffer.byteLength(body)), path);
+    }
+  });
+});
+
+Resolution('a legacy file answers its exact bytes with the type of its extension', async () => {
+  await withRuntime(async ({ url }) => {
+    const png = await get(url + '/pics/logo.png');
+    assert.is(png.status, 200);
+    assert.is(png.headers.get('content-type'), 'image/png');
+    assert.equal(new Uint8Array(await png.arrayBuffer()), PNG);
+    const html = await get(url + '/old.html');
+    assert.is(await html.text(), '<p>old</p>\n');
+    assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
+  });
+});
+
+Resolution('DirectorySlash: /about answers 301 to /about/, query kept', async () => {
+  await withRuntime(async ({ url }) => {
+    const res = await get(url + '/about?lang=en');
+    assert.is(res.status, 301);
+    assert.is(res.headers.get('location'), '/about/?lang=en');
+  });
+});
+
+Resolution('301 and 302 rows redirect; the query passes on unless the target has its own', async () => {
+  await withRuntime(async ({ url }) => {
+    let res = await get(url + '/moved.html?x=1&y=two');
+    assert.is(res.status, 301);
+    assert.is(res.headers.get('location'), '/about/?x=1&y=two');
+    res = await get(url + '/search-old?x=1');
+    assert.is(res.status, 302);
+    assert.is(res.headers.get('location'), '/search?q=python');
+    res = await get(url + '/away');
+    assert.is(res.status, 301);
+    assert.is(res.headers.get('location'), 'https://example.org/new');
+  });
+});
+
+Resolution('404 and 410 rows answer the styled pages with their status', async () => {
+  await withRuntime(async ({ site, url }) => {
+    for (const [path, status] of [['/missing.html', 404], ['/gone.html', 410]] as const) {
+      const res = await get(url + path);
+      assert.is(res.status, status);
+      assert.is(res.headers.get('content-type'), 'text/html; charset=utf-8');
+      assert.is(await res.text(), await readFile(join(site.config.publicDir, `_pagemap/${status}.html`), 'utf8'));
+    }
+  });
+});
+
+Resolution('methods other than GET and HEAD get 405 with Allow', async () => {
+  await withRuntime(async ({ url }) => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const res = await get(url + '/', { method });
+      assert.is(res.status, 405, method);
+      assert.is(res.headers.get('allow'), 'GET, HEAD');
+    }
+  });
+});
+
+Resolution('assets and /data are served; /data never leaves the legacy root', async () => {
+  await withRuntime(async ({ site, url }) => {
+    const css = await get(url + '/_pagemap/style.css');
+    assert.is(css.status, 200);
+    assert.is(await css.text(), await readFile(join(site.config.templatesDir, 'assets/style.css'), 'utf8'));
+    const data = await get(url + '/data/ftp/py-2.4.tgz');
+    assert.is(data.status, 200);
+    assert.is(await data.text(), 'not really a tarball\n');
+    assert.is((await get(url + '/data/nope.tgz')).status, 404);
+    // /data/.. is the root: no file there, and nothing above the root either.
+    assert.is(await rawStatus(url, '/data/../pagemap.config.json'), 404);
+    assert.is(await rawStatus(url, '/data/%2e%2e/%2e%2e/pagemap.config.json'), 400);
+  });
+});
+
+const Http = suite('runtime: HTTP');
+
+Http('ETag and Last-Modified, 304 for If-None-Match and If-Modified-Since', async () => {
+  await withRuntime(async ({ url }) => {
+    for (const path of ['/about/', '/pics/logo.png', '/_pagemap/style.css']) {
+      const first = await get(url + path);
+      const etag = first.headers.get('etag');
+      const lastModified = first.headers.get('last-modified');
+      assert.ok(etag && lastModified, path);
+      assert.ok(first.headers.get('cache-control'), 'a cache policy is stated');
+      let res = await get(url + path, { headers: { 'If-None-Match': etag } });
+      assert.is(res.status, 304, path);
+      assert.is(await res.text(), '');
+      assert.is(res.headers.get('etag'), etag);
+      res = await get(url + path, { headers: { 'If-Modified-Since': lastModified } });
+      assert.is(res.status, 304, path);
+      res = await get(url + path, { headers: { 'If-None-Match': '"other"', 'If-Modified-Since': lastModified } });
+      assert.is(res.status, 200, 'a failed If-None-Match wins over If-Modified-Since');
+      res = await get(url + path, { headers: { 'If-Modified-Since': new Date(Date.parse(lastModified) - 10_000).toUTCString() } });
+      assert.is(res.status, 200, path);
+    }
+  });
+});
+
+Http('HEAD answers the headers of GET without a body', async () => {
+  await withRuntime(async ({ url }) => {
+    for (const path of ['/about/', '/pics/logo.png', '/missing.html', '/moved.html']) {
+      const got = await get(url + path);
+      const head = await get(url + path, { method: 'HEAD' });
+      assert.is(head.status, got.status, path);
+      assert.is(head.headers.get('content-length'), got.headers.get('content-length'), path);
+      assert.is(head.headers.get('content-type'), got.headers.get('content-type'), path);
+      assert.is(await head.text(), '', path);
+    }
+  });
+});
+
+Http('the access log is in Apache combined format, with the request as sent', async () => {
+  await withRuntime(async ({ url, log }) => {
+    await (await get(url + '/about/?x=1', { headers: { 'User-Agent': 'test "agent"', Referer: 'http://example.org/' } })).text();
+    await (await get(url + '/nowhere')).text();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.match(log[0]!, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/about\/\?x=1 HTTP\/1\.1" 200 \d+ "http:\/\/example\.org\/" "test \\"agent\\""\n$/);
+    assert.match(log[1]!, /"GET \/nowhere HTTP\/1\.1" 404 \d+ "-" /);
+  });
+});
+
+const OnDemand = suite('runtime: rendering on a miss');
+
+Http('a page not yet in public/ is rendered, written there atomically, and served', async () => {
+  await withRuntime(
+    async ({ site, url, runtime }) => {
+      const res = await get(url + '/about/');
+      assert.is(res.status, 200);
+      const body = await res.text();
+      assert.ok(body.includes('About text.'));
+      assert.is(await readFile(join(site.config.publicDir, 'about/index.html'), 'utf8'), body, 'written into public/ for Apache');
+      assert.is(runtime.renders, 1);
+      await get(url + '/about/');
+      assert.is(runtime.renders, 1, 'served from public/ the second time');
+      const copy = await get(url + '/pics/logo.png');
+      assert.equal(new Uint8Array(await copy.arrayBuffer()), PNG);
+      assert.equal(new Uint8Array(await readFile(join(site.config.publicDir, 'pics/logo.png'))), PNG);
+    },
+    { build: false },
+  );
+});
+
+OnDemand('100 simultaneous requests for an unrendered page cause exactly one render', async () => {
+  await withRuntime(
+    async ({ url, runtime }) => {
+      const responses = await Promise.all(Array.from({ length: 100 }, () => get(url + '/Guide/Download').then(async (r) => [r.status, await r.text()] as const)));
+      assert.is(runtime.renders, 1);
+      assert.ok(responses.every(([status]) => status === 200));
+      assert.is(new Set(responses.map(([, body]) => body)).size, 1, 'every request got the same page');
+    },
+    { build: false },
+  );
+});
+
+OnDemand('a page whose source is missing answers 404 and serves nothing stale', async () => {
+  await withRuntime(async ({ site, url, store }) => {
+    store.set({ path: '/broken', status: 200, source: 'wiki:NoSuchPage' });
+    assert.is((await get(url + '/broken')).status, 404);
+    await rm(join(site.dir, 'wiki/About.md'));
+    await rm(join(site.config.publicDir, 'about/index.html'));
+    assert.is((await get(url + '/about/')).status, 404);
+  });
+});
+
+const Discovery = suite('runtime: discovery');
+
+Discovery('a legacy file with no row is added to the map and served at once', async () => {
+  await withRuntime(async ({ url, store }) => {
+    const res = await get(url + '/unmapped/page.html');
+    assert.is(res.status, 200);
+    assert.is(await res.text(), '<p>found me</p>\n');
+    const row = store.get('/unmapped/page.html');
+    assert.is(row?.status, 200);
+    assert.is(row?.source, 'file:unmapped/page.html');
+    assert.is(row?.origin, 'discovered');
+  });
+});
+
+Discovery('a data resource is discovered as a 302 to /data', async () => {
+  await withRuntime(async ({ url, store }) => {
+    const res = await get(url + '/ftp/py-2.4.tgz?mirror=1');
+    assert.is(res.status, 302);
+    assert.is(res.headers.get('location'), '/data/ftp/py-2.4.tgz?mirror=1');
+    assert.is(store.get('/ftp/py-2.4.tgz')?.source, '/data/ftp/py-2.4.tgz');
+    const follow = await get(url + '/data/ftp/py-2.4.tgz');
+    assert.is(await follow.text(), 'not really a tarball\n');
+  });
+});
+
+Discovery('a legacy folder with an index: the index rule and DirectorySlash', async () => {
+  await withRuntime(async ({ url, store }) => {
+    const bare = await get(url + '/unmapped/dir');
+    assert.is(bare.status, 301);
+    assert.is(bare.headers.get('location'), '/unmapped/dir/');
+    const slash = await get(url + '/unmapped/dir/');
+    assert.is(slash.status, 200);
+    assert.is(await slash.text(), '<p>index found</p>\n');
+    assert.is(store.get('/unmapped/dir/')?.origin, 'discovered');
+  });
+});
+
+Discovery('hidden legacy files are never discovered', async () => {
+  await withRuntime(async ({ url, store }) => {
+    assert.is((await get(url + '/.htaccess')).status, 404);
+    assert.is(store.get('/.htaccess'), undefined);
+  });
+});
+
+Discovery('no stale negatives: a 404 path is served as soon as its row or file appears', async () => {
+  await withRuntime(async ({ site, url, store }) => {
+    assert.is((await get(url + '/later.html')).status, 404);
+    await site.write({ 'legacy/later.html': 'here now\n' });
+    const res = await get(url + '/later.html');
+    assert.is(res.status, 200);
+    assert.is(await res.text(), 'here now\n');
+    assert.is((await get(url + '/soon')).status, 404);
+    store.set({ path: '/soon', status: 301, source: '/about/' });
+    assert.is((await get(url + '/soon')).status, 301);
+  });
+});
+
+Discovery('misses are counted and listed by pagemap misses, most requested first', async () => {
+  await withRuntime(async ({ site, url, runtime }) => {
+    for (let i = 0; i < 3; i++) await (await get(url + '/wanted')).text();
+    await (await get(url + '/once%20only')).text();
+    runtime.misses.flush();
+    const result = await runCli(['misses', '--json', '--config', site.configFile]);
+    assert.is(result.code, 0, result.stderr);
+    const misses = JSON.parse(result.stdout) as { path: string; count: number }[];
+    assert.equal(misses.map((m) => [m.path, m.count]), [['/wanted', 3], ['/once only', 1]]);
+    const text = await runCli(['misses', '--top', '1', '--config', site.configFile]);
+    assert.match(text.stdout, /^\s+3 {2}\/wanted {2}\(last /);
+    assert.is(text.stdout.trim().split('\n').length, 1);
+  });
+});
+
+const Hostile = suite('runtime: hostile requests');
+
+const HOSTILE = [
+  '/..', '/../', '/../etc/passwd', '/a/../../etc/passwd', '/%2e%2e/etc/passwd', '/%2E%2E%2Fetc%2Fpasswd', '/..%2f..%2fetc%2fpasswd',
+  '/.%2e/x', '/%2e%2e', '/a/%2e%2e/%2e%2e/x', '/..\\..\\etc\\passwd', '/%5c..%5c..%5cetc%5cpasswd', '/a%00.html', '/%00',
+  '/a%0d%0aSet-Cookie:%20x', '/a%0aLocation:%20http://evil', '/%zz', '/%', '/a%', '/%4', '/%C3%28', '/%FF%FE', '/%C0%AE%C0%AE/x',
+  '/%ED%A0%80', '/a%7f', '/a%1b[31m', '*', 'a/b', '//etc/passwd', '//../x', '/a//..//..//x', '/_pagemap/../pagemap.config.json',
+  '/_pagemap/%2e%2e/pagemap.config.json', '/data/../../x', '/data/%2e%2e/%2e%2e/etc/passwd', '/data/.%2e/x', '/.pagemap-page',
+  '/Guide/.pagemap-page', '/a/.pagemap-tmp-x', '/' + 'a'.repeat(300), '/' + 'a/'.repeat(1200), '/a?%zz', '/%00?x=1', '/%25%32%65%25%32%65/x',
+  '/a%2Fb', '/state/pagemap.db', '/../state/pagemap.db', '/%2e%2e/state/pagemap.db', '/legacy/old.html', '/wiki/Home.md',
+  '/..;/x', '/;/../x', '/%u002e%u002e/x', '/\u00e9', '/%E2%80%AE', '/a%C0%80',
+];
+
+Hostile(`${HOSTILE.length} malformed or hostile paths are refused, and the server still answers`, async () => {
+  await withRuntime(async ({ site, url }) => {
+    assert.ok(HOSTILE.length >= 50);
+    const secret = await readFile(join(site.dir, 'pagemap.config.json'), 'utf8');
+    for (const target of HOSTILE) {
+      const status = await rawStatus(url, target);
+      assert.ok([400, 404].includes(status), `${JSON.stringify(target)} answered ${status}`);
+    }
+    for (const target of ['/../pagemap.config.json', '/%2e%2e/pagemap.config.json', '/data/..%2fpagemap.config.json']) {
+      const res = await get(url + target);
+      assert.not.ok((await res.text()).includes(secret.slice(0, 40)), target);
+    }
+    const ok = await get(url + '/about/');
+    assert.is(ok.status, 200);
+    await stat(join(site.dir, 'state/pagemap.db'));
+  });
+});
+
+Resolution.run();
+Http.run();
+OnDemand.run();
+Discovery.run();
+Hostile.run();

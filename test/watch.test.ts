@@ -1,0 +1,195 @@
+import { cp, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { APACHE_MAP_FILE } from '../build/apacheConfig.js';
+import type { BuildReport } from '../build/build.js';
+import { runBuild } from '../build/build.js';
+import { resolveConfig } from '../build/config.js';
+import { PageMapStore } from '../build/pageMap.js';
+import { type Runtime, startRuntime } from '../runtime/server.js';
+import type { Batch } from '../runtime/watch.js';
+import { makeTempSite, runCli, type TempSite } from './helpers.js';
+
+const WAIT_MS = 8000;
+
+interface Fixture {
+  site: TempSite;
+  store: PageMapStore;
+  runtime: Runtime;
+  batches: { report: BuildReport; batch: Batch }[];
+  logs: string[];
+  read: (file: string) => Promise<string | undefined>;
+}
+
+/** Poll until `check` returns a value other than undefined/false, or fail after WAIT_MS naming `what`. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A built site with its own copy of the templates, served with the watcher on. */
+async function withWatchedSite(run: (f: Fixture) => Promise<void>): Promise<void> {
+  const base = await makeTempSite({
+    'wiki/Home.md': '# Home\n\nFirst version.\n',
+    'wiki/About.md': '# About\n\nAbout text.\n',
+    'legacy/old.html': '<p>old v1</p>\n',
+  });
+  await cp(base.config.templatesDir, join(base.dir, 'templates'), { recursive: true });
+  const config = resolveConfig({ configFile: base.configFile, overrides: { templatesDir: join(base.dir, 'templates') }, env: {} });
+  const site = { ...base, config };
+  const store = new PageMapStore(config.database);
+  const batches: Fixture['batches'] = [];
+  const logs: string[] = [];
+  let runtime: Runtime | undefined;
+  try {
+    store.applyRows(
+      [
+        { path: '/index.html', status: 200, source: 'wiki:Home' },
+        { path: '/about/index.html', status: 200, source: 'wiki:About' },
+        { path: '/also-home', status: 200, source: 'wiki:Home' },
+        { path: '/later', status: 200, source: 'wiki:Later' },
+        { path: '/old.html', status: 200, source: 'file:old.html' },
+      ],
+      'import',
+    );
+    await runBuild(config, store);
+    runtime = await startRuntime(config, store, {
+      port: 0,
+      host: '127.0.0.1',
+      log: (line) => logs.push(line),
+      watch: { settleMs: 30, pollMs: 50, onBatch: (report, batch) => batches.push({ report, batch }), log: (line) => logs.push(line) },
+    });
+    const read = (file: string) => readFile(join(config.publicDir, file), 'utf8').catch(() => undefined);
+    await run({ site, store, runtime, batches, logs, read });
+  } finally {
+    await runtime?.close();
+    store.close();
+    await site.remove();
+  }
+}
+
+const Wiki = suite('watch: wiki');
+
+Wiki('editing a wiki page re-renders every page whose source it is, and only those', async () => {
+  await withWatchedSite(async ({ site, read, batches }) => {
+    const aboutBefore = (await stat(join(site.config.publicDir, 'about/index.html'))).mtimeMs;
+    await site.write({ 'wiki/Home.md': '# Home\n\nSecond version.\n' });
+    await waitFor('index.html to show the edit', async () => (await read('index.html'))?.includes('Second version.'));
+    await waitFor('also-home to show the edit', async () => (await read('also-home'))?.includes('Second version.'));
+    assert.is((await stat(join(site.config.publicDir, 'about/index.html'))).mtimeMs, aboutBefore, 'an unrelated page is untouched');
+    assert.ok(batches.some((b) => b.batch.sources.has('wiki:Home') && b.report.counts.written === 2));
+  });
+});
+
+Wiki('adding the missing wiki page of a row renders it', async () => {
+  await withWatchedSite(async ({ site, read }) => {
+    assert.is(await read('later'), undefined);
+    await site.write({ 'wiki/Later.md': '---\ntitle: Later on\n---\nArrived.\n' });
+    const html = await waitFor('later to be rendered', () => read('later'));
+    assert.ok(html.includes('<h1>Later on</h1>') && html.includes('Arrived.'));
+  });
+});
+
+Wiki('deleting a wiki page removes its output; the row stays', async () => {
+  await withWatchedSite(async ({ site, read, store, runtime }) => {
+    await rm(join(site.dir, 'wiki/About.md'));
+    await waitFor('about/index.html to be removed', async () => (await read('about/index.html')) === undefined);
+    assert.is(store.get('/about/')?.source, 'wiki:About', 'the row is kept: the page comes back when its source does');
+    assert.is((await fetch(runtime.url + '/about/')).status, 404);
+    await site.write({ 'wiki/About.md': '# About\n\nBack again.\n' });
+    await waitFor('about/index.html to come back', async () => (await read('about/index.html'))?.includes('Back again.'));
+  });
+});
+
+Wiki('a burst of edits is coalesced into few batches and every page ends up current', async () => {
+  await withWatchedSite(async ({ site, read, batches }) => {
+    for (let i = 0; i < 40; i++) await site.write({ 'wiki/Home.md': `# Home\n\nVersion ${i}.\n`, 'wiki/About.md': `# About\n\nAbout ${i}.\n` });
+    await waitFor('the last edit', async () => (await read('index.html'))?.includes('Version 39.') && (await read('about/index.html'))?.includes('About 39.'));
+    assert.ok(batches.length < 40, `${batches.length} batches for 80 writes`);
+  });
+});
+
+const Sources = suite('watch: templates and legacy files');
+
+Sources('a template change re-renders every wiki page and no legacy copy', async () => {
+  await withWatchedSite(async ({ site, read }) => {
+    const oldMtime = (await stat(join(site.config.publicDir, 'old.html'))).mtimeMs;
+    const page = join(site.config.templatesDir, 'page.html');
+    await site.write({ 'templates/page.html': (await readFile(page, 'utf8')).replace('<body>', '<body class="restyled">') });
+    for (const file of ['index.html', 'about/index.html', 'also-home', '_pagemap/404.html']) {
+      await waitFor(`${file} in the new template`, async () => (await read(file))?.includes('class="restyled"'));
+    }
+    assert.is((await stat(join(site.config.publicDir, 'old.html'))).mtimeMs, oldMtime);
+  });
+});
+
+Sources('an asset change is copied', async () => {
+  await withWatchedSite(async ({ site, read }) => {
+    await site.write({ 'templates/assets/style.css': 'body { color: red }\n' });
+    await waitFor('the new stylesheet', async () => (await read('_pagemap/style.css')) === 'body { color: red }\n');
+  });
+});
+
+Sources('a broken template is logged, the old one kept, and the server keeps answering', async () => {
+  await withWatchedSite(async ({ site, logs, runtime }) => {
+    await site.write({ 'templates/nav.json': '{ not json' });
+    await waitFor('the template error in the log', async () => logs.some((l) => l.includes('nav.json') && l.includes('keeping the old one')));
+    const res = await fetch(runtime.url + '/about/');
+    assert.is(res.status, 200);
+  });
+});
+
+Sources('a legacy file change updates its copy; its deletion removes it', async () => {
+  await withWatchedSite(async ({ site, read }) => {
+    await site.write({ 'legacy/old.html': '<p>old v2</p>\n' });
+    await waitFor('the new copy', async () => (await read('old.html')) === '<p>old v2</p>\n');
+    await rm(join(site.dir, 'legacy/old.html'));
+    await waitFor('the copy to go', async () => (await read('old.html')) === undefined);
+  });
+});
+
+const MapChanges = suite('watch: the map, changed by the CLI in another process');
+
+MapChanges('map set, map rm and a redirect reach public/ and the Apache map without a restart', async () => {
+  await withWatchedSite(async ({ site, read, runtime }) => {
+    const cli = (...args: string[]) => runCli([...args, '--config', site.configFile]);
+    let result = await cli('map', 'set', '/fresh/', '200', 'wiki:About');
+    assert.is(result.code, 0, result.stderr);
+    const html = await waitFor('fresh/index.html', () => read('fresh/index.html'));
+    assert.ok(html.includes('About text.'));
+    result = await cli('map', 'set', '/old.html', '301', '/fresh/');
+    assert.is(result.code, 0, result.stderr);
+    await waitFor('old.html to go', async () => (await read('old.html')) === undefined);
+    const apacheMap = join(site.config.apacheDir, APACHE_MAP_FILE);
+    await waitFor('the redirect in the Apache map', async () => (await readFile(apacheMap, 'utf8')).includes('/old.html 301:/fresh/'));
+    const res = await fetch(runtime.url + '/old.html', { redirect: 'manual' });
+    assert.is(res.headers.get('location'), '/fresh/');
+    result = await cli('map', 'rm', '/fresh/');
+    assert.is(result.code, 0, result.stderr);
+    await waitFor('fresh/index.html to go', async () => (await read('fresh/index.html')) === undefined);
+  });
+});
+
+MapChanges('a page that gains a child page moves into its folder', async () => {
+  await withWatchedSite(async ({ site, read, runtime }) => {
+    let result = await runCli(['map', 'set', '/guide', '200', 'wiki:Home', '--config', site.configFile]);
+    assert.is(result.code, 0, result.stderr);
+    await waitFor('guide', () => read('guide'));
+    result = await runCli(['map', 'set', '/guide/more', '200', 'wiki:About', '--config', site.configFile]);
+    assert.is(result.code, 0, result.stderr);
+    await waitFor('guide/.pagemap-page', () => read('guide/.pagemap-page'));
+    await waitFor('guide/more', () => read('guide/more'));
+    assert.is((await fetch(runtime.url + '/guide')).status, 200);
+    assert.is((await fetch(runtime.url + '/guide/more')).status, 200);
+  });
+});
+
+Wiki.run();
+Sources.run();
+MapChanges.run();

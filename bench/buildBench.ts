@@ -13,9 +13,9 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, resolveConfig } from '../build/config.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
-import { type Competitor, setUpEleventy, setUpHugo, versionOf } from './competitors.js';
+import { type Competitor, setUpEleventy, setUpHugo, firstLineOf } from './competitors.js';
 import { type Corpus, pageName, writeCorpus } from './corpus.js';
-import { BenchError, countFiles, formatMs, formatRatio, markdownTable, median, min, timeProcess } from './measure.js';
+import { BenchError, countFiles, formatMs, formatRatio, markdownTable, meanFileSize, median, min, timeProcess } from './measure.js';
 
 export const TOOLS = ['pagemap', 'hugo', 'eleventy'] as const;
 export type Tool = (typeof TOOLS)[number];
@@ -42,6 +42,8 @@ export interface ScenarioResult {
   inProcess?: number[];
   against: Against;
   isBaseline: boolean;
+  /** Whether pages/s means something for this row (not for start-up). */
+  hasRate: boolean;
 }
 
 export interface BuildBenchResult {
@@ -50,6 +52,9 @@ export interface BuildBenchResult {
 }
 
 const CLI = join(PACKAGE_ROOT, 'dist', 'build', 'cli.js');
+const FLOOR = join(PACKAGE_ROOT, 'dist', 'bench', 'floor.js');
+/** Output size for the write floor when pagemap did not run to show its own. */
+const FALLBACK_OUTPUT_BYTES = 7200;
 const REPORT = /built (\d+) pages in ([\d.]+)s: (\d+) written, (\d+) unchanged, (\d+) removed, (\d+) failed/;
 
 interface PagemapSite {
@@ -105,17 +110,24 @@ async function expectProbe(tool: string, dir: string, corpus: Corpus): Promise<v
 class Recorder {
   readonly results: ScenarioResult[] = [];
   isRecording = false;
-  add(tool: string, scenario: string, ms: number, options: { inProcess?: number; against?: Against; isBaseline?: boolean } = {}): void {
+  add(tool: string, scenario: string, ms: number, options: { inProcess?: number; against?: Against; isBaseline?: boolean; hasRate?: boolean } = {}): void {
     if (!this.isRecording) return;
     let result = this.results.find((r) => r.tool === tool && r.scenario === scenario);
     if (!result) {
-      result = { tool, scenario, samples: [], against: options.against, isBaseline: options.isBaseline ?? false };
+      result = { tool, scenario, samples: [], against: options.against, isBaseline: options.isBaseline ?? false, hasRate: options.hasRate ?? !options.isBaseline };
       if (options.inProcess !== undefined) result.inProcess = [];
       this.results.push(result);
     }
     result.samples.push(ms);
     if (options.inProcess !== undefined) result.inProcess!.push(options.inProcess);
   }
+}
+
+/** The checkout's commit, marked when the code the build runs has uncommitted changes. */
+function commitOf(): string {
+  const commit = firstLineOf('git', ['-C', PACKAGE_ROOT, 'rev-parse', '--short', 'HEAD']);
+  const dirty = firstLineOf('git', ['-C', PACKAGE_ROOT, 'status', '--porcelain', '--', 'build', 'runtime', 'templates', 'package.json']);
+  return dirty === 'unknown' || dirty === '' ? commit : `${commit} + uncommitted changes`;
 }
 
 export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBenchResult> {
@@ -134,6 +146,8 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
     const recorder = new Recorder();
     const pagemapBuild = () => timeProcess(process.execPath, [CLI, 'build', '--config', site.configFile], { cwd: site.dir });
     const mapRows = corpus.pages + corpus.legacyFiles;
+    const floorDir = join(root, 'floor-out');
+    let outputBytes = FALLBACK_OUTPUT_BYTES;
 
     for (let round = 0; round < options.warmup + options.runs; round++) {
       recorder.isRecording = round >= options.warmup;
@@ -151,7 +165,10 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
           throw new BenchError(`pagemap cold build did not write every page: ${cold.stderr}`);
         }
         await expectHtmlFiles('pagemap', site.publicDir, expectedPagemapHtml);
-        if (round === 0) await expectProbe('pagemap', site.publicDir, corpus);
+        if (round === 0) {
+          await expectProbe('pagemap', site.publicDir, corpus);
+          outputBytes = await meanFileSize(site.publicDir, '.html');
+        }
         recorder.add('pagemap', 'cold build', cold.ms, { inProcess: coldReport.ms, against: 'cold' });
 
         const noop = pagemapBuild();
@@ -178,6 +195,14 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
         await expectHtmlFiles(tool.name, tool.outDir, expectedOtherHtml);
         recorder.add(tool.name, 'rerun, nothing changed (full rebuild)', rerun.ms, { against: 'noop' });
       }
+
+      await rm(floorDir, { recursive: true, force: true });
+      const written = timeProcess(process.execPath, [FLOOR, 'write', floorDir, String(mapRows), String(outputBytes)]);
+      recorder.add('floor', `write ${mapRows.toLocaleString('en')} files of ${(outputBytes / 1024).toFixed(1)} KiB (sync, no rendering)`, written.ms, { isBaseline: true, hasRate: true });
+      await rm(floorDir, { recursive: true, force: true });
+      const rendered = timeProcess(process.execPath, [FLOOR, 'render', corpus.wikiDir]);
+      if (Number(rendered.stdout.trim()) !== corpus.pages) throw new BenchError(`the render floor rendered ${rendered.stdout.trim()} pages, expected ${corpus.pages}`);
+      recorder.add('floor', "pagemap's Markdown step alone (read + render, no template, no writes)", rendered.ms, { isBaseline: true, hasRate: true });
     }
 
     const meta = {
@@ -186,7 +211,7 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
       machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`, loadBefore, loadAfter: loadavg() },
       versions: {
         node: process.version,
-        pagemap: `${(JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version} (${versionOf('git', ['-C', PACKAGE_ROOT, 'rev-parse', '--short', 'HEAD'])})`,
+        pagemap: `${(JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version} (${commitOf()})`,
         ...Object.fromEntries(competitors.map((c) => [c.name, c.version])),
       },
       corpus: {
@@ -222,7 +247,8 @@ function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus):
     return found ? median(found.samples) : undefined;
   };
   const reference = { cold: pagemapMedian('cold build'), noop: pagemapMedian('no-op rebuild') };
-  const rows = results.map((r) => {
+  const ordered = [...results.filter((r) => r.isBaseline), ...results.filter((r) => !r.isBaseline)];
+  const rows = ordered.map((r) => {
     const m = median(r.samples);
     const base = r.against ? reference[r.against] : undefined;
     return [
@@ -230,7 +256,7 @@ function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus):
       r.scenario,
       formatMs(m),
       formatMs(min(r.samples)),
-      r.isBaseline ? '—' : Math.round(corpus.pages / (m / 1000)).toLocaleString('en'),
+      r.hasRate ? Math.round(corpus.pages / (m / 1000)).toLocaleString('en') : '—',
       base === undefined || r.isBaseline ? '—' : formatRatio(m / base),
     ];
   });

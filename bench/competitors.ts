@@ -46,7 +46,8 @@ async function layoutFor(fill: Fill): Promise<string> {
     .join('');
 }
 
-export function versionOf(command: string, args: readonly string[]): string {
+/** The first line a command prints, or 'unknown' when it cannot run or fails. */
+export function firstLineOf(command: string, args: readonly string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   if (result.error || result.status !== 0) return 'unknown';
   return result.stdout.trim().split('\n')[0]!;

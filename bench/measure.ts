@@ -3,7 +3,8 @@
  * spawn to exit (wall clock), because that is what a person typing the command waits for.
  */
 import { spawnSync } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface ProcessRun {
   ms: number;
@@ -49,6 +50,14 @@ export async function countFiles(dir: string, suffix: string, tempPrefix?: strin
     else if (entry.name.endsWith(suffix)) matching++;
   }
   return { matching, temp };
+}
+
+/** The mean size in bytes of the files under `dir` whose names end with `suffix`. */
+export async function meanFileSize(dir: string, suffix: string): Promise<number> {
+  const entries = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith(suffix));
+  let total = 0;
+  for (const entry of entries) total += (await stat(join(entry.parentPath, entry.name))).size;
+  return entries.length ? Math.round(total / entries.length) : 0;
 }
 
 /** A Markdown table; numbers are right-aligned. */

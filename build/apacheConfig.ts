@@ -84,8 +84,10 @@ RewriteEngine On
 RewriteMap pm_escape int:escape
 RewriteMap pm_map ${quoted('txt:' + map)}
 
-# pagemap's own files and /data are never looked up in the map.
+# pagemap's own files and /data are never looked up in the map; hidden legacy files
+# (.htaccess, .git) are never published.
 RewriteRule ^${ASSET_PREFIX}/ - [L]
+RewriteRule ^${DATA_PREFIX}/(.*/)?\\. - [R=404,L]
 RewriteRule ^${DATA_PREFIX}/ - [L]
 
 # The map key: the request path, a trailing slash meaning index.html.

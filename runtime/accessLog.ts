@@ -16,10 +16,18 @@ export function logTime(date: Date): string {
   return `[${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000]`;
 }
 
-/** Quote a request-controlled value as Apache does: backslash-escape `"` and `\`, hex-escape control bytes. */
+const UTF8 = new TextEncoder();
+
+/**
+ * Quote a request-controlled value as Apache does: backslash-escape `"` and `\`, hex-escape
+ * every byte that is not printable ASCII, so a log line can never be split or forged.
+ */
 function quoted(value: string | undefined): string {
   if (value === undefined || value === '') return '"-"';
-  return '"' + value.replace(/["\\]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')) + '"';
+  // Node hands header bytes over as latin1, so a code unit up to 0xFF is the byte itself.
+  const bytesOf = (c: string) => (c.charCodeAt(0) <= 0xff ? [c.charCodeAt(0)] : [...UTF8.encode(c)]);
+  const hex = (c: string) => bytesOf(c).map((b) => '\\x' + b.toString(16).padStart(2, '0')).join('');
+  return '"' + value.replace(/["\\]/g, (c) => '\\' + c).replace(/[^\x20-\x7e]/gu, hex) + '"';
 }
 
 /** One combined-format line (without the newline). `url` is the request-target as received; `bytes` the body length sent. */

@@ -6,7 +6,7 @@
 import type { Config } from '../build/config.js';
 import { isDataResource } from '../build/config.js';
 import type { PageMapStore } from '../build/pageMap.js';
-import { DATA_PREFIX, canonicalPath, pathForExport } from '../build/pagePath.js';
+import { DATA_PREFIX, pathForExport } from '../build/pagePath.js';
 import { type ValidRow, validateRow } from '../build/pageRow.js';
 import { findInside, walkLegacyTree } from '../build/sourceFiles.js';
 
@@ -23,7 +23,7 @@ export function rowForLegacyFile(config: Pick<Config, 'dataExtensions' | 'dataMi
   if (isHidden(rel)) return { skipped: `${rel}: hidden file` };
   try {
     // Escape what the path syntax would read as escapes, query or fragment: the file name is literal.
-    const path = canonicalPath(pathForExport('/' + rel));
+    const path = pathForExport('/' + rel);
     if (isDataResource(config, rel, size)) return validateRow({ path, status: 302, source: DATA_PREFIX + pathForExport('/' + rel) });
     return validateRow({ path, status: 200, source: 'file:' + rel });
   } catch (error) {

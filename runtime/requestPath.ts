@@ -29,7 +29,8 @@ function decodeStrict(raw: string): string | RequestPathError {
   const bytes: number[] = [];
   const utf8 = new TextEncoder();
   for (let i = 0; i < raw.length; i++) {
-    const char = raw[i]!;
+    const char = String.fromCodePoint(raw.codePointAt(i)!);
+    if (char.length === 2) i++;
     if (char === '%') {
       const hex = raw.slice(i + 1, i + 3);
       if (!HEX_PAIR.test(hex)) return { status: 400, reason: 'bad %-escape' };
@@ -51,15 +52,17 @@ function decodeStrict(raw: string): string | RequestPathError {
 
 /** Parse a request-target (`/a%20b/?q=1`) into the canonical path pagemap looks up. */
 export function parseRequestTarget(rawUrl: string): RequestTarget | RequestPathError {
-  let raw = rawUrl;
-  if (/^https?:\/\//i.test(raw)) {
+  // Absolute form (a proxy-style request line): drop scheme and authority, keep the path raw —
+  // a URL parser would resolve .. and backslashes that origin form refuses.
+  const authority = /^https?:\/\/[^/?#]*/i.exec(rawUrl);
+  if (authority) {
     try {
-      const url = new URL(raw);
-      raw = url.pathname + url.search;
+      new URL(authority[0] + '/');
     } catch {
-      return { status: 400, reason: 'bad absolute URL' };
+      return { status: 400, reason: 'bad host in absolute URL' };
     }
   }
+  let raw = authority ? rawUrl.slice(authority[0].length) || '/' : rawUrl;
   const hashAt = raw.indexOf('#');
   if (hashAt >= 0) raw = raw.slice(0, hashAt);
   const queryAt = raw.indexOf('?');

@@ -5,6 +5,7 @@
  */
 import { ASSET_PREFIX, DATA_PREFIX, encodePath, locationFor } from '../build/pagePath.js';
 import type { PageRow } from '../build/pageRow.js';
+import { isHidden } from './discover.js';
 import { parseRequestTarget } from './requestPath.js';
 
 export type Resolution =
@@ -18,8 +19,11 @@ export type Resolution =
 
 export const SERVED_METHODS = ['GET', 'HEAD'] as const;
 
+/** Pass the request's query on, unless the target has its own; it goes before any #fragment. */
 function withQuery(location: string, query: string): string {
-  return query === '' || location.includes('?') ? location : `${location}?${query}`;
+  const hashAt = location.indexOf('#');
+  const [base, fragment] = hashAt < 0 ? [location, ''] : [location.slice(0, hashAt), location.slice(hashAt)];
+  return query === '' || base.includes('?') ? location : `${base}?${query}${fragment}`;
 }
 
 /** Resolve one request. `getRow` takes a canonical path. */
@@ -30,7 +34,12 @@ export function resolveRequest(method: string, rawUrl: string, getRow: (path: st
   const target = parseRequestTarget(rawUrl);
   if ('status' in target) return { kind: 'error', ...target };
   if (target.area === 'assets') return { kind: 'asset', rel: target.path.slice(ASSET_PREFIX.length + 1) };
-  if (target.area === 'data') return { kind: 'data', rel: target.path.slice(DATA_PREFIX.length + 1) };
+  if (target.area === 'data') {
+    const rel = target.path.slice(DATA_PREFIX.length + 1);
+    // /data is the legacy tree, whose hidden files (.htaccess, .git) are never published.
+    if (rel === '' || isHidden(rel)) return { kind: 'error', status: 404, reason: 'not a published data file' };
+    return { kind: 'data', rel };
+  }
 
   const row = getRow(target.path);
   if (row) {

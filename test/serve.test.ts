@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CLI, makeTempSite } from './helpers.js';
+
+const Serve = suite('pagemap serve');
+
+Serve('builds, serves on the asked port, logs in combined format, and stops gracefully on SIGTERM', async () => {
+  const site = await makeTempSite(
+    { 'wiki/Home.md': '# Home\n', 'seed.tsv': 'path\tstatus\tsource\n/index.html\t200\twiki:Home\n' },
+    { seedMap: 'seed.tsv' },
+  );
+  const logFile = join(site.dir, 'access.log');
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', site.configFile, '--port', '0', '--no-watch', '--access-log', logFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no address after 10 s; stderr: ${stderr}`)), 10_000);
+      child.stderr.on('data', () => {
+        const match = /serving .* on (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr);
+        if (match) (clearTimeout(timer), resolve(match[1]!));
+      });
+    });
+    assert.match(stderr, /built 1 pages/);
+    const res = await fetch(url + '/');
+    assert.is(res.status, 200);
+    assert.ok((await res.text()).includes('<h1>Home</h1>'));
+    child.kill('SIGTERM');
+    assert.is(await exited, 0, stderr);
+    assert.match(await readFile(logFile, 'utf8'), /^127\.0\.0\.1 - - \[.+\] "GET \/ HTTP\/1\.1" 200 \d+ "-" "node"\n$/);
+    const leftovers = (await readdir(site.config.publicDir, { recursive: true })).filter((f) => String(f).includes('.pagemap-tmp-'));
+    assert.equal(leftovers, []);
+  } finally {
+    child.kill('SIGKILL');
+    await site.remove();
+  }
+});
+
+Serve('a port in use is a clear error, not a crash', async () => {
+  const site = await makeTempSite({});
+  const blocker = (await import('node:net')).createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => blocker.once('listening', r));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', site.configFile, '--port', String(port), '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.is(code, 1);
+    assert.match(stderr, /error: .*EADDRINUSE/);
+  } finally {
+    blocker.close();
+    await site.remove();
+  }
+});
+
+Serve.run();

@@ -8,24 +8,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite.js';
 import type { Config } from './config.js';
-import { ASSET_PREFIX, DATA_PREFIX, PREFIX_PAGE_FILE, locationFor } from './pagePath.js';
+import { ASSET_PREFIX, DATA_PREFIX, PREFIX_PAGE_FILE, locationFor, percentEncode } from './pagePath.js';
 import type { PageRow } from './pageRow.js';
 
 export const APACHE_CONFIG_FILE = 'pagemap.conf';
 export const APACHE_MAP_FILE = 'pagemap-map.txt';
 
-const UTF8 = new TextEncoder();
 // What mod_rewrite's int:escape (ap_escape_uri) leaves alone; everything else becomes %XX.
 const URI_SAFE = /^[A-Za-z0-9$\-_.+!*'(),:;@&=/~]$/;
 
 /** A canonical path as mod_rewrite's int:escape writes it: the map's key. */
 export function apacheMapKey(path: string): string {
-  let out = '';
-  for (const char of path) {
-    if (URI_SAFE.test(char)) out += char;
-    else for (const byte of UTF8.encode(char)) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
+  return percentEncode(path, (char) => URI_SAFE.test(char));
 }
 
 /** One map line per 301/302/404/410 row: `key status:target`. Keys and values hold no white space. */

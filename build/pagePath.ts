@@ -107,17 +107,27 @@ export function pathForExport(path: string): string {
   return path.replace(/%(?=[0-9A-Fa-f]{2})/g, '%25').replace(/\?/g, '%3F').replace(/#/g, '%23');
 }
 
+/**
+ * Percent-encode (UTF-8, upper-case hex) every character of `text` that `isSafe` does not
+ * accept. `isSafe` sees the character and what follows it.
+ */
+export function percentEncode(text: string, isSafe: (char: string, rest: string) => boolean): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = String.fromCodePoint(text.codePointAt(i)!);
+    if (char.length === 2) i++;
+    if (isSafe(char, text.slice(i + 1, i + 3))) out += char;
+    else for (const byte of utf8.encode(char)) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
 // RFC 3986 pchar, minus the few that confuse people or tools when left bare.
 const SEGMENT_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
 
 /** Percent-encode one path segment as a URL needs it (UTF-8, RFC 3986). */
 export function encodeSegment(segment: string): string {
-  let out = '';
-  for (const char of segment) {
-    if (SEGMENT_SAFE.test(char)) out += char;
-    else for (const byte of utf8.encode(char)) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
+  return percentEncode(segment, (char) => SEGMENT_SAFE.test(char));
 }
 
 /** A canonical path as it goes into an href or a Location header. */
@@ -139,12 +149,5 @@ const URL_SAFE = /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]/;
  * escapes are kept, so `/a b` and `/a%20b` give the same header.
  */
 export function locationFor(target: string): string {
-  let out = '';
-  for (let i = 0; i < target.length; i++) {
-    const char = String.fromCodePoint(target.codePointAt(i)!);
-    if (char.length === 2) i++;
-    if (URL_SAFE.test(char) || (char === '%' && HEX_PAIR.test(target.slice(i + 1, i + 3)))) out += char;
-    else for (const byte of utf8.encode(char)) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
+  return percentEncode(target, (char, next) => URL_SAFE.test(char) || (char === '%' && HEX_PAIR.test(next)));
 }

@@ -20,8 +20,8 @@ function writeFiles(outDir: string, count: number, bytes: number): void {
   }
 }
 
-function renderAll(wikiDir: string): number {
-  const md = createMarkdown();
+async function renderAll(wikiDir: string): Promise<number> {
+  const md = await createMarkdown();
   let pages = 0;
   for (const rel of readdirSync(wikiDir, { recursive: true, encoding: 'utf8' })) {
     if (!rel.endsWith('.md')) continue;
@@ -36,7 +36,7 @@ const [mode, dir, ...rest] = process.argv.slice(2);
 if (mode === 'write' && dir && rest.length === 2) {
   writeFiles(dir, Number(rest[0]), Number(rest[1]));
 } else if (mode === 'render' && dir) {
-  process.stdout.write(`${renderAll(dir)}\n`);
+  process.stdout.write(`${await renderAll(dir)}\n`);
 } else {
   process.stderr.write('usage: floor.js write OUT_DIR COUNT BYTES | floor.js render WIKI_DIR\n');
   process.exitCode = 2;

@@ -1,23 +1,35 @@
 /**
  * Atomic file replacement: write a temp file beside the target, then rename over it, so a
- * reader (Apache, the runtime) or a crash never sees half a file.
+ * reader (Apache, the runtime) or a crash never sees half a file. Parent folders are made
+ * only when the first write finds them missing: a build writes thousands of files into a
+ * few folders, and a mkdir per file would double its system calls.
  */
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { isAbsent } from './errors.js';
 
 /** Temp files start with this, so a crash's leftovers are recognisable and never served as pages. */
 export const TEMP_PREFIX = '.pagemap-tmp-';
 
+let counter = 0;
+
+/** Unique per process, thread and call: no two writers ever share a temp file. */
 function tempPathFor(target: string): string {
-  return join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${basename(target).slice(0, 100)}`);
+  return join(dirname(target), `${TEMP_PREFIX}${process.pid}-${threadId}-${counter++}-${basename(target).slice(0, 100)}`);
 }
 
 async function replaceAtomically(target: string, writeTemp: (temp: string) => Promise<void>): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
   const temp = tempPathFor(target);
   try {
-    await writeTemp(temp);
+    try {
+      await writeTemp(temp);
+    } catch (error) {
+      if (!isAbsent(error)) throw error;
+      await mkdir(dirname(target), { recursive: true });
+      await writeTemp(temp);
+    }
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
@@ -25,7 +37,7 @@ async function replaceAtomically(target: string, writeTemp: (temp: string) => Pr
   }
 }
 
-/** Replace `target` with `data` atomically, creating parent directories. */
+/** Replace `target` with `data` atomically, creating parent folders. */
 export function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   return replaceAtomically(target, (temp) => writeFile(temp, data));
 }
@@ -33,4 +45,22 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): Prom
 /** Replace `target` with a copy of `source` atomically (copy_file_range where the kernel has it). */
 export function copyFileAtomic(source: string, target: string): Promise<void> {
   return replaceAtomically(target, (temp) => copyFile(source, temp));
+}
+
+/** writeFileAtomic for render workers, where blocking costs nothing and saves the thread-pool hops. */
+export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(target);
+  try {
+    try {
+      writeFileSync(temp, data);
+    } catch (error) {
+      if (!isAbsent(error)) throw error;
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(temp, data);
+    }
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }

@@ -3,22 +3,27 @@
  * no row owns any more removed, error pages, assets and the Apache configuration written.
  * Work is skipped by signature and content hash, so a rebuild with nothing changed reads
  * no sources and writes nothing.
+ *
+ * Two phases: first a synchronous pass stats every source and output and drops what is
+ * current (cheap: no promise per file); then the rest is read, hashed, rendered — in worker
+ * threads when there is much of it — and written, with bounded concurrency.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { writeApacheConfig } from './apacheConfig.js';
-import { copyFileAtomic, writeFileAtomic } from './atomicWrite.js';
+import { copyFileAtomic } from './atomicWrite.js';
 import { type PlannedPage, assetFile, hashParts, outputFileFor, planPages, planRemovals } from './buildPlan.js';
 import type { Config } from './config.js';
 import { SourceError, isAbsent } from './errors.js';
-import { createMarkdown, renderWiki } from './markdown.js';
 import type { OutputRecord, PageMapStore } from './pageMap.js';
+import { type ProduceRequest, breadcrumbShape } from './pageRenderer.js';
 import { parseSource } from './pageRow.js';
-import { type SourceFile, findInside, findWikiPage, signatureOf } from './sourceFiles.js';
-import { type HasPage, type SiteTemplate, fillTemplate, loadTemplate, renderBreadcrumbs } from './template.js';
+import { POOL_THRESHOLD, type RenderService, inlineRenderer, rendererFor, workerPool } from './renderPool.js';
+import { type SourceFile, SourceLocator, signatureOf } from './sourceFiles.js';
+import { type HasPage, type SiteTemplate, loadTemplate } from './template.js';
 
 export const OUTCOMES = ['written', 'unchanged', 'removed', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -40,23 +45,20 @@ export interface BuildOptions {
   full?: boolean;
   /** Called as work finishes, for a progress line. */
   onProgress?: (done: number, total: number) => void;
+  /** Called for every page handed to the renderer (the runtime counts renders with it). */
+  onRender?: (path: string) => void;
 }
 
 /** One file the build produces: where it goes, what decides whether it changed, how to make it. */
 interface OutputJob {
   file: string;
   path: string;
+  /** Hash of everything besides the source bytes that shapes the output. */
   inputKey: string;
-  locate: () => Promise<SourceFile | undefined>;
+  locate: (locator: SourceLocator) => SourceFile | undefined;
   missing: string;
-  /** Reads the source: its hash (with anything else read from it) and a way to write the output. */
-  produce: (source: SourceFile) => Promise<{ sourceHash: string; write: (target: string) => Promise<void> }>;
-}
-
-const DATE_DAY = 10; // YYYY-MM-DD
-
-function dayOf(mtimeMs: number): string {
-  return new Date(mtimeMs).toISOString().slice(0, DATE_DAY);
+  /** For a rendered page: what the renderer needs, given its source. Absent: the source is copied. */
+  render?: (source: SourceFile) => Omit<ProduceRequest, 'target' | 'previousHash'>;
 }
 
 async function hashFile(file: string): Promise<string> {
@@ -65,93 +67,57 @@ async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function signatureOfFile(file: string): Promise<string | undefined> {
-  try {
-    return signatureOf(await stat(file));
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
+function signatureOfFileSync(file: string): string | undefined {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  return stats ? signatureOf(stats) : undefined;
 }
 
-/** Renders wiki pages into the template; shared by the build and the runtime. */
-export class PageRenderer {
-  readonly template: SiteTemplate;
-  private readonly md = createMarkdown();
-  constructor(template: SiteTemplate) {
-    this.template = template;
-  }
-
-  /** What, besides the source bytes, decides a wiki page's HTML. */
-  inputKeyFor(page: Pick<PlannedPage, 'path' | 'row'>, hasPage: HasPage): string {
-    const crumbShape = renderBreadcrumbs(this.template.nav, page.path, '', hasPage);
-    return hashParts('wiki', this.template.hash, page.row.path, page.row.status, page.row.source, crumbShape);
-  }
-
-  render(path: string, text: string, name: string, mtimeMs: number, hasPage: HasPage, what: string): string {
-    const document = renderWiki(this.md, text, name.slice(name.lastIndexOf('/') + 1), what);
-    return fillTemplate(this.template, {
-      path,
-      title: document.title,
-      content: document.html,
-      lastModified: dayOf(mtimeMs),
-      breadcrumbs: renderBreadcrumbs(this.template.nav, path, document.title, hasPage),
-    });
-  }
-}
-
-function pageJob(config: Config, renderer: PageRenderer, page: PlannedPage, hasPage: HasPage): OutputJob {
-  if (page.source.kind === 'wiki') {
-    const name = page.source.name;
-    return {
-      file: page.file,
+function wikiJob(config: Config, template: SiteTemplate, page: PlannedPage & { source: { kind: 'wiki' } }, hasPage: HasPage): OutputJob {
+  const { name } = page.source;
+  const crumbs = breadcrumbShape(template.nav, page.path, hasPage);
+  return {
+    file: page.file,
+    path: page.path,
+    inputKey: hashParts('wiki', template.hash, page.row.path, page.row.status, page.row.source, crumbs),
+    locate: (locator) => locator.find(config.wikiDir, name + '.md', 'wiki page'),
+    missing: `wiki page ${name} not found (${join(config.wikiDir, name + '.md')})`,
+    render: (source) => ({
+      source: source.absolute,
+      mtimeMs: source.mtimeMs,
       path: page.path,
-      inputKey: renderer.inputKeyFor(page, hasPage),
-      locate: () => findWikiPage(config.wikiDir, name),
-      missing: `wiki page ${name} not found (${join(config.wikiDir, name + '.md')})`,
-      produce: async (source) => {
-        const text = await readFile(source.absolute, 'utf8');
-        const sourceHash = hashParts(text, dayOf(source.mtimeMs));
-        return {
-          sourceHash,
-          write: (target) => {
-            const html = renderer.render(page.path, text, name, source.mtimeMs, hasPage, `wiki:${name} (${source.absolute})`);
-            return writeFileAtomic(target, html);
-          },
-        };
-      },
-    };
-  }
+      fallbackTitle: name.slice(name.lastIndexOf('/') + 1),
+      crumbs,
+      what: `wiki:${name} (${source.absolute})`,
+    }),
+  };
+}
+
+function pageJob(config: Config, template: SiteTemplate, page: PlannedPage, hasPage: HasPage): OutputJob {
+  if (page.source.kind === 'wiki') return wikiJob(config, template, page as PlannedPage & { source: { kind: 'wiki' } }, hasPage);
   const rel = page.source.rel;
   return {
     file: page.file,
     path: page.path,
     inputKey: hashParts('file', page.row.source),
-    locate: () => findInside(config.legacyDir, rel, 'legacy file'),
+    locate: (locator) => locator.find(config.legacyDir, rel, 'legacy file'),
     missing: `legacy file ${rel} not found under ${config.legacyDir}`,
-    produce: async (source) => ({ sourceHash: await hashFile(source.absolute), write: (target) => copyFileAtomic(source.absolute, target) }),
   };
 }
 
 /** The styled 404/410 pages and the template's assets: owned by the build like pages. */
-async function siteJobs(config: Config, renderer: PageRenderer, hasPage: HasPage): Promise<OutputJob[]> {
+async function siteJobs(config: Config, template: SiteTemplate, hasPage: HasPage): Promise<OutputJob[]> {
   const jobs: OutputJob[] = [];
   for (const status of [404, 410] as const) {
     const name = `${status}.md`;
     const file = assetFile(`${status}.html`);
+    const crumbs = breadcrumbShape(template.nav, '/' + file, hasPage);
     jobs.push({
       file,
       path: '',
-      inputKey: hashParts('error', renderer.template.hash, status),
-      locate: () => findInside(config.templatesDir, name, 'error page'),
+      inputKey: hashParts('error', template.hash, status, crumbs),
+      locate: (locator) => locator.find(config.templatesDir, name, 'error page'),
       missing: `error page template ${join(config.templatesDir, name)} not found`,
-      produce: async (source) => {
-        const text = await readFile(source.absolute, 'utf8');
-        return {
-          sourceHash: hashParts(text, dayOf(source.mtimeMs)),
-          write: (target) => writeFileAtomic(target, renderer.render('/' + file, text, String(status), source.mtimeMs, hasPage, source.absolute)),
-        };
-      },
+      render: (source) => ({ source: source.absolute, mtimeMs: source.mtimeMs, path: '/' + file, fallbackTitle: String(status), crumbs, what: source.absolute }),
     });
   }
   const assetsDir = join(config.templatesDir, 'assets');
@@ -166,9 +132,8 @@ async function siteJobs(config: Config, renderer: PageRenderer, hasPage: HasPage
       file: assetFile(rel),
       path: '',
       inputKey: hashParts('asset', rel),
-      locate: () => findInside(assetsDir, rel, 'asset'),
+      locate: (locator) => locator.find(assetsDir, rel, 'asset'),
       missing: `asset ${rel} vanished`,
-      produce: async (source) => ({ sourceHash: await hashFile(source.absolute), write: (target) => copyFileAtomic(source.absolute, target) }),
     });
   }
   return jobs;
@@ -191,19 +156,29 @@ interface Execution {
   failures: BuildFailure[];
 }
 
+/** A job that phase one could not rule out. `previous` is set when only the source may have changed. */
+interface Work {
+  job: OutputJob;
+  source: SourceFile;
+  target: string;
+  previous: OutputRecord | undefined;
+  outputSig: string | undefined;
+}
+
 /**
  * Carry out jobs: remove the `removable` files first (a page that moves into a folder frees
- * its old name), then run the jobs with bounded concurrency, skipping what `recorded` shows
- * to be current. Records the result in one transaction. A failing job is reported and its
- * old output removed, so a page whose source is gone or broken is never served stale.
+ * its old name), then run the jobs, skipping what `recorded` shows to be current. Records
+ * the result in one transaction. A failing job is reported and its old output removed, so a
+ * page whose source is gone or broken is never served stale.
  */
 async function execute(
   config: Config,
   store: PageMapStore,
+  template: SiteTemplate,
   jobs: readonly OutputJob[],
   recorded: ReadonlyMap<string, OutputRecord>,
   removable: Iterable<string>,
-  options: BuildOptions,
+  options: BuildOptions & { renderer?: () => Promise<RenderService> },
 ): Promise<Execution> {
   const counts: Record<Outcome, number> = { written: 0, unchanged: 0, removed: 0, failed: 0 };
   const failures: BuildFailure[] = [];
@@ -215,47 +190,65 @@ async function execute(
     counts.removed++;
   }
   const trust = options.full ? new Map<string, OutputRecord>() : recorded;
-
-  const runJob = async (job: OutputJob): Promise<void> => {
-    const target = join(config.publicDir, job.file);
-    const previous = trust.get(job.file);
-    const source = await job.locate();
-    if (!source) throw new SourceError(job.missing);
-    const outputSig = await signatureOfFile(target);
-    const isIntact = previous !== undefined && previous.inputKey === job.inputKey && previous.outputSig === outputSig;
-    if (isIntact && previous.sourceSig === source.sig) return void counts.unchanged++;
-    const product = await job.produce(source);
-    const record = { file: job.file, path: job.path, inputKey: job.inputKey, sourceSig: source.sig, sourceHash: product.sourceHash };
-    if (isIntact && previous.sourceHash === product.sourceHash) {
-      written.push({ ...record, outputSig: outputSig! });
-      return void counts.unchanged++;
+  let done = 0;
+  const progress = () => options.onProgress?.(++done, jobs.length);
+  const fail = async (job: OutputJob, error: unknown) => {
+    counts.failed++;
+    failures.push({ path: job.path || '/' + job.file, message: (error as Error).message });
+    if (recorded.has(job.file)) {
+      await removeOutput(config.publicDir, job.file).catch(() => undefined);
+      removedFiles.push(job.file);
     }
-    await product.write(target);
-    written.push({ ...record, outputSig: (await signatureOfFile(target))! });
-    counts.written++;
   };
 
-  await mkdir(config.publicDir, { recursive: true });
+  // Phase one: synchronous stats rule out everything whose source and output are as recorded.
+  const locator = new SourceLocator();
+  const work: Work[] = [];
+  for (const job of jobs) {
+    try {
+      const source = job.locate(locator);
+      if (!source) throw new SourceError(job.missing);
+      const target = join(config.publicDir, job.file);
+      const previous = trust.get(job.file);
+      const outputSig = previous && signatureOfFileSync(target);
+      const isIntact = previous !== undefined && previous.inputKey === job.inputKey && previous.outputSig === outputSig;
+      if (isIntact && previous.sourceSig === source.sig) {
+        counts.unchanged++;
+        progress();
+        continue;
+      }
+      work.push({ job, source, target, previous: isIntact ? previous : undefined, outputSig });
+    } catch (error) {
+      await fail(job, error);
+      progress();
+    }
+  }
+
+  // Phase two: read and hash; render (in workers when there are many) or copy; write.
+  const renders = work.filter((w) => w.job.render).length;
+  const renderer = renders === 0 ? undefined : await (options.renderer?.() ?? rendererFor(template, renders));
   const limit = pLimit(config.concurrency);
-  let done = 0;
-  await Promise.all(
-    jobs.map((job) =>
-      limit(async () => {
-        try {
-          await runJob(job);
-        } catch (error) {
-          counts.failed++;
-          failures.push({ path: job.path || '/' + job.file, message: (error as Error).message });
-          if (recorded.has(job.file)) {
-            await removeOutput(config.publicDir, job.file).catch(() => undefined);
-            removedFiles.push(job.file);
-          }
-        } finally {
-          options.onProgress?.(++done, jobs.length);
-        }
-      }),
-    ),
-  );
+  const run = async ({ job, source, target, previous, outputSig }: Work): Promise<void> => {
+    let sourceHash: string;
+    let newSig: string | undefined;
+    if (job.render) {
+      options.onRender?.(job.path);
+      ({ sourceHash, outputSig: newSig } = await renderer!.produce({ ...job.render(source), target, previousHash: previous?.sourceHash }));
+    } else {
+      sourceHash = await hashFile(source.absolute);
+      if (sourceHash !== previous?.sourceHash) {
+        await copyFileAtomic(source.absolute, target);
+        newSig = signatureOf(await stat(target));
+      }
+    }
+    written.push({ file: job.file, path: job.path, inputKey: job.inputKey, sourceSig: source.sig, sourceHash, outputSig: newSig ?? outputSig! });
+    counts[newSig ? 'written' : 'unchanged']++;
+  };
+  try {
+    await Promise.all(work.map((w) => limit(() => run(w).catch((error: unknown) => fail(w.job, error)).finally(progress))));
+  } finally {
+    if (!options.renderer) await renderer?.close();
+  }
   store.recordOutputs(written, removedFiles);
   failures.sort((a, b) => (a.path < b.path ? -1 : 1));
   return { counts, failures };
@@ -272,23 +265,53 @@ function ancestorsOf(path: string): string[] {
  * Builds a site: everything (the full build) or just some pages (the runtime's misses and
  * the watcher's changes). Holds the loaded template; reloadTemplate() after it changes.
  */
+export interface SiteBuilderOptions {
+  /**
+   * Keep this many render workers for small builds instead of rendering on the calling
+   * thread: a server must not stall while a big page renders. 0 (default) renders small
+   * builds on the calling thread.
+   */
+  keepWorkers?: number;
+}
+
 export class SiteBuilder {
   readonly config: Config;
   readonly store: PageMapStore;
-  private renderer: PageRenderer;
+  private template: SiteTemplate;
+  private readonly keepWorkers: number;
+  /** The renderer kept between small builds (the runtime's misses, the watcher's edits). */
+  private kept: Promise<RenderService> | undefined;
 
-  private constructor(config: Config, store: PageMapStore, renderer: PageRenderer) {
+  private constructor(config: Config, store: PageMapStore, template: SiteTemplate, options: SiteBuilderOptions) {
     this.config = config;
     this.store = store;
-    this.renderer = renderer;
+    this.template = template;
+    this.keepWorkers = options.keepWorkers ?? 0;
   }
 
-  static async open(config: Config, store: PageMapStore): Promise<SiteBuilder> {
-    return new SiteBuilder(config, store, new PageRenderer(await loadTemplate(config.templatesDir)));
+  static async open(config: Config, store: PageMapStore, options: SiteBuilderOptions = {}): Promise<SiteBuilder> {
+    return new SiteBuilder(config, store, await loadTemplate(config.templatesDir), options);
   }
 
   async reloadTemplate(): Promise<void> {
-    this.renderer = new PageRenderer(await loadTemplate(this.config.templatesDir));
+    this.template = await loadTemplate(this.config.templatesDir);
+    await this.dropKeptRenderer();
+  }
+
+  private keptRenderer(): Promise<RenderService> {
+    this.kept ??= this.keepWorkers > 0 ? Promise.resolve(workerPool(this.template, this.keepWorkers)) : inlineRenderer(this.template);
+    return this.kept;
+  }
+
+  private async dropKeptRenderer(): Promise<void> {
+    const kept = this.kept;
+    this.kept = undefined;
+    await (await kept)?.close();
+  }
+
+  /** Stop the kept render workers. */
+  close(): Promise<void> {
+    return this.dropKeptRenderer();
   }
 
   /**
@@ -297,14 +320,14 @@ export class SiteBuilder {
    */
   async buildAll(options: BuildOptions = {}): Promise<BuildReport> {
     const started = performance.now();
-    const { config, store, renderer } = this;
+    const { config, store, template } = this;
     const rows = store.all();
     const { pages, index } = planPages(rows);
     const hasPage: HasPage = (path) => index.has(path);
-    const jobs = [...pages.map((page) => pageJob(config, renderer, page, hasPage)), ...(await siteJobs(config, renderer, hasPage))];
+    const jobs = [...pages.map((page) => pageJob(config, template, page, hasPage)), ...(await siteJobs(config, template, hasPage))];
     const recorded = store.outputs();
     const removable = planRemovals(recorded.keys(), new Set(jobs.map((job) => job.file)));
-    const { counts, failures } = await execute(config, store, jobs, recorded, removable, options);
+    const { counts, failures } = await execute(config, store, template, jobs, recorded, removable, options);
     try {
       await writeApacheConfig(config, rows);
     } catch (error) {
@@ -321,7 +344,7 @@ export class SiteBuilder {
    */
   async buildPaths(paths: Iterable<string>, options: BuildOptions = {}): Promise<BuildReport> {
     const started = performance.now();
-    const { config, store, renderer } = this;
+    const { config, store, template } = this;
     const hasPage: HasPage = (path) => store.getCanonical(path)?.status === 200;
     const targets = new Set<string>();
     for (const path of paths) {
@@ -336,10 +359,11 @@ export class SiteBuilder {
       for (const record of records) recorded.set(record.file, record);
       const row = store.getCanonical(path);
       const file = row?.status === 200 ? outputFileFor(path, store.hasPageBelow(path)) : undefined;
-      if (row && file) jobs.push(pageJob(config, renderer, { path, file, row, source: parseSource(200, row.source) as PlannedPage['source'] }, hasPage));
+      if (row && file) jobs.push(pageJob(config, template, { path, file, row, source: parseSource(200, row.source) as PlannedPage['source'] }, hasPage));
       removable.push(...records.filter((record) => record.file !== file).map((record) => record.file));
     }
-    const { counts, failures } = await execute(config, store, jobs, recorded, removable.sort().reverse(), options);
+    const renderer = jobs.length < POOL_THRESHOLD ? () => this.keptRenderer() : undefined;
+    const { counts, failures } = await execute(config, store, template, jobs, recorded, removable.sort().reverse(), { ...options, renderer });
     return { pages: jobs.length, counts, failures, elapsedMs: performance.now() - started };
   }
 }

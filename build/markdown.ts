@@ -2,13 +2,20 @@
  * Wiki source → HTML body: front matter by gray-matter, Markdown by markdown-it in its
  * CommonMark preset plus tables (the spec check in test/ measures exactly this setup).
  */
-import matter from 'gray-matter';
-import markdownIt, { type MarkdownIt } from 'markdown-it';
+import type { MarkdownIt } from 'markdown-it';
 import { SourceError } from './errors.js';
 import { escapeHtml } from './html.js';
 
-/** The Markdown engine every wiki page goes through. Raw HTML is allowed: the wiki is the site's own, trusted content. */
-export function createMarkdown(): MarkdownIt {
+let matter: typeof import('gray-matter') | undefined;
+
+/**
+ * The Markdown engine every wiki page goes through (raw HTML allowed: the wiki is the site's
+ * own, trusted content). Loaded on first use, with gray-matter, so start-up stays light.
+ */
+export async function createMarkdown(): Promise<MarkdownIt> {
+  const [{ default: markdownIt }, grayMatter] = await Promise.all([import('markdown-it'), import('gray-matter')]);
+  // gray-matter is CommonJS: its function arrives as the default export.
+  matter ??= (grayMatter as unknown as { default: typeof import('gray-matter') }).default;
   return markdownIt('commonmark', { html: true }).enable('table');
 }
 
@@ -32,10 +39,11 @@ function firstH1(tokens: ReturnType<MarkdownIt['parse']>): string | undefined {
  * `what` names the source in errors (e.g. `wiki:About (content/wiki/About.md)`).
  */
 export function renderWiki(md: MarkdownIt, text: string, fallbackTitle: string, what: string): WikiDocument {
+  if (!matter) throw new Error('createMarkdown() must run before renderWiki()');
   let parsed: { data: Record<string, unknown>; content: string };
   try {
     // Passing options turns off gray-matter's unbounded cache keyed by file text.
-    parsed = matter(text, {});
+    parsed = matter!(text, {});
   } catch (error) {
     throw new SourceError(`${what}: bad front matter: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }

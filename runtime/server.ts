@@ -80,7 +80,7 @@ export class Runtime {
   readonly server: Server;
   readonly misses: MissCounter;
   watcher: SiteWatcher | undefined;
-  /** How many page renders the runtime started (single flight keeps it at one per page). */
+  /** How many pages the runtime handed to the renderer (single flight keeps it at one per page). */
   renders = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly log: (line: string) => void;
@@ -156,9 +156,10 @@ export class Runtime {
   renderOnce(path: string): Promise<void> {
     let flight = this.inFlight.get(path);
     if (!flight) {
-      this.renders++;
+      // A request that looked just before an earlier flight landed starts another; the build
+      // then finds the page current and writes nothing.
       flight = this.builder
-        .buildPaths([path])
+        .buildPaths([path], { onRender: () => this.renders++ })
         .then((report) => {
           for (const failure of report.failures) this.log(`pagemap: cannot render ${failure.path}: ${failure.message}`);
         })
@@ -218,13 +219,15 @@ export class Runtime {
     await this.watcher?.close();
     await closed;
     await Promise.allSettled(this.inFlight.values());
+    await this.builder.close();
     this.misses.flush();
   }
 }
 
 /** Start the runtime on the config's address (or the options'); resolves once listening and watching. */
 export async function startRuntime(config: Config, store: PageMapStore, options: RuntimeOptions = {}): Promise<Runtime> {
-  const builder = await SiteBuilder.open(config, store);
+  // One render worker: a miss for a big page must not stall every other request.
+  const builder = await SiteBuilder.open(config, store, { keepWorkers: 1 });
   const runtime = new Runtime(config, store, builder, options);
   const watchOptions = options.watch ?? true;
   if (watchOptions !== false) {

@@ -106,6 +106,30 @@ Outputs('breadcrumbs link parents that are pages and name the page', async () =>
   });
 });
 
+Outputs('a big build renders in worker threads, with the same bytes as a small one, and reports a bad page', async () => {
+  await withSite(async (site, store) => {
+    const files: Record<string, string> = { 'wiki/Broken.md': '---\ntitle: [oops\n---\n' };
+    const rows = [{ path: '/broken', status: 200 as const, source: 'wiki:Broken' }];
+    for (let i = 0; i < 300; i++) {
+      files[`wiki/many/p${i}.md`] = `# Page ${i}\n\nText of page ${i}.\n`;
+      rows.push({ path: `/many/p${i}.html`, status: 200, source: `wiki:many/p${i}` });
+    }
+    await site.write(files);
+    store.applyRows(rows, 'import');
+    const report = await runBuild(site.config, store);
+    assert.equal(report.failures.map((f) => f.path), ['/broken']);
+    assert.match(report.failures[0]!.message, /wiki:Broken .*front matter/);
+    assert.is(report.counts.written, 300 + 6 + 5);
+    const pooled = await readFile(join(site.config.publicDir, 'many/p7.html'), 'utf8');
+    assert.ok(pooled.includes('<h1>Page 7</h1>') && pooled.includes('<p>Text of page 7.</p>'));
+    // Re-render just that page on the main thread: the bytes must not depend on where it was rendered.
+    await rm(join(site.config.publicDir, 'many/p7.html'));
+    const small = await runBuild(site.config, store);
+    assert.is(small.counts.written, 1);
+    assert.is(await readFile(join(site.config.publicDir, 'many/p7.html'), 'utf8'), pooled);
+  });
+});
+
 const Incremental = suite('build: incremental');
 
 Incremental('a second build writes nothing', async () => {

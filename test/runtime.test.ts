@@ -239,8 +239,11 @@ Http('a page not yet in public/ is rendered, written there atomically, and serve
 
 OnDemand('100 simultaneous requests for an unrendered page cause exactly one render', async () => {
   await withRuntime(
-    async ({ url, runtime }) => {
-      const responses = await Promise.all(Array.from({ length: 100 }, () => get(url + '/Guide/Download').then(async (r) => [r.status, await r.text()] as const)));
+    async ({ site, store, url, runtime }) => {
+      // A page big enough (~1 MB of Markdown) that every request arrives while it renders.
+      await site.write({ 'wiki/Big.md': '# Big\n\n' + 'Some *text* with a [link](/about/) and `code`.\n\n'.repeat(20_000) });
+      store.set({ path: '/big', status: 200, source: 'wiki:Big' });
+      const responses = await Promise.all(Array.from({ length: 100 }, () => get(url + '/big').then(async (r) => [r.status, await r.text()] as const)));
       assert.is(runtime.renders, 1);
       assert.ok(responses.every(([status]) => status === 200));
       assert.is(new Set(responses.map(([, body]) => body)).size, 1, 'every request got the same page');

@@ -4,7 +4,6 @@
  * values checked with errors that name the key, the result frozen.
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, isAbsent } from './errors.js';
@@ -60,6 +59,12 @@ const DEFAULTS = {
   runtime: '127.0.0.1:8080',
   dataExtensions: ['.tar.gz', '.tgz', '.tar.bz2', '.tbz2', '.tar.xz', '.zip', '.gz', '.bz2', '.xz', '.7z', '.exe', '.msi', '.dmg', '.pkg', '.iso', '.rpm', '.deb'],
 } as const;
+
+/**
+ * Pages in flight at once. Most of a build's waiting is on render workers and the thread
+ * pool, not the CPU, and the requests are small, so this is well above the core count.
+ */
+const DEFAULT_CONCURRENCY = 64;
 
 const PATH_KEYS = ['wikiDir', 'legacyDir', 'publicDir', 'templatesDir', 'database', 'apacheDir', 'seedMap'] as const;
 const KNOWN_KEYS = new Set<string>([...PATH_KEYS, 'runtime', 'dataExtensions', 'dataMinBytes', 'concurrency']);
@@ -175,7 +180,7 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
     port,
     dataExtensions: Object.freeze((pick('dataExtensions') ?? DEFAULTS.dataExtensions).map((e) => e.toLowerCase())),
     dataMinBytes: pick('dataMinBytes') ?? undefined,
-    concurrency: pick('concurrency') ?? Math.min(64, availableParallelism() * 8),
+    concurrency: pick('concurrency') ?? DEFAULT_CONCURRENCY,
   };
   return Object.freeze(config);
 }

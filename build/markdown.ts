@@ -42,8 +42,9 @@ export function renderWiki(md: MarkdownIt, text: string, fallbackTitle: string, 
   if (!matter) throw new Error('createMarkdown() must run before renderWiki()');
   let parsed: { data: Record<string, unknown>; content: string };
   try {
-    // Passing options turns off gray-matter's unbounded cache keyed by file text.
-    parsed = matter!(text, {});
+    // Passing options turns off gray-matter's unbounded cache keyed by file text. Most of its
+    // cost is set-up, so a page without front matter skips it.
+    parsed = text.startsWith('---') ? matter!(text, {}) : { data: {}, content: text };
   } catch (error) {
     throw new SourceError(`${what}: bad front matter: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }

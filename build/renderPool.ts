@@ -24,10 +24,13 @@ export async function inlineRenderer(template: SiteTemplate): Promise<RenderServ
 }
 
 export type WorkerReply = { id: number; result: ProduceResult } | { id: number; error: string; isSourceError: boolean };
+/** Requests and replies travel in batches: a message between threads costs more than a page's I/O. */
+export type WorkerBatch = { id: number; request: ProduceRequest }[];
 
 interface PoolWorker {
   worker: Worker;
   pending: Map<number, { resolve: (result: ProduceResult) => void; reject: (error: Error) => void }>;
+  outbox: WorkerBatch;
 }
 
 /** Render in `size` worker threads; each task goes to the least busy one. */
@@ -35,12 +38,14 @@ export function workerPool(template: SiteTemplate, size = availableParallelism()
   let nextId = 0;
   const workers: PoolWorker[] = Array.from({ length: Math.max(1, size) }, () => {
     const worker = new Worker(new URL('./renderWorker.js', import.meta.url), { workerData: { template } });
-    const entry: PoolWorker = { worker, pending: new Map() };
-    worker.on('message', (reply: WorkerReply) => {
-      const waiting = entry.pending.get(reply.id);
-      entry.pending.delete(reply.id);
-      if ('result' in reply) waiting?.resolve(reply.result);
-      else waiting?.reject(reply.isSourceError ? new SourceError(reply.error) : new Error(reply.error));
+    const entry: PoolWorker = { worker, pending: new Map(), outbox: [] };
+    worker.on('message', (replies: WorkerReply[]) => {
+      for (const reply of replies) {
+        const waiting = entry.pending.get(reply.id);
+        entry.pending.delete(reply.id);
+        if ('result' in reply) waiting?.resolve(reply.result);
+        else waiting?.reject(reply.isSourceError ? new SourceError(reply.error) : new Error(reply.error));
+      }
     });
     const failAll = (error: Error) => {
       for (const waiting of entry.pending.values()) waiting.reject(error);
@@ -50,13 +55,22 @@ export function workerPool(template: SiteTemplate, size = availableParallelism()
     worker.on('exit', (code) => failAll(new Error(`render worker exited with code ${code}`)));
     return entry;
   });
+  let isFlushScheduled = false;
+  const flush = () => {
+    isFlushScheduled = false;
+    for (const entry of workers) {
+      if (entry.outbox.length) entry.worker.postMessage(entry.outbox);
+      entry.outbox = [];
+    }
+  };
   return {
     produce(request) {
       const entry = workers.reduce((least, w) => (w.pending.size < least.pending.size ? w : least));
       const id = nextId++;
       return new Promise<ProduceResult>((resolve, reject) => {
         entry.pending.set(id, { resolve, reject });
-        entry.worker.postMessage({ id, request });
+        entry.outbox.push({ id, request });
+        if (!isFlushScheduled) ((isFlushScheduled = true), setImmediate(flush));
       });
     },
     /** Let the pages in progress finish (a template reload must not cut a render short), then stop. */

@@ -2,17 +2,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SourceError } from './errors.js';
 import { PageRenderer, type ProduceRequest } from './pageRenderer.js';
-import type { WorkerReply } from './renderPool.js';
+import type { WorkerBatch, WorkerReply } from './renderPool.js';
 import type { SiteTemplate } from './template.js';
 
 const renderer = await PageRenderer.create((workerData as { template: SiteTemplate }).template);
 
-parentPort!.on('message', ({ id, request }: { id: number; request: ProduceRequest }) => {
-  let reply: WorkerReply;
+function produce(id: number, request: ProduceRequest): WorkerReply {
   try {
-    reply = { id, result: renderer.produce(request) };
+    return { id, result: renderer.produce(request) };
   } catch (error) {
-    reply = { id, error: (error as Error).message, isSourceError: error instanceof SourceError };
+    return { id, error: (error as Error).message, isSourceError: error instanceof SourceError };
   }
-  parentPort!.postMessage(reply);
+}
+
+parentPort!.on('message', (batch: WorkerBatch) => {
+  parentPort!.postMessage(batch.map(({ id, request }) => produce(id, request)));
 });

@@ -32,6 +32,8 @@ export interface Config {
   readonly dataMinBytes: number | undefined;
   /** How many pages the build renders or copies at once. */
   readonly concurrency: number;
+  /** The mime.types file Apache's TypesConfig reads; the runtime names files by it too. */
+  readonly mimeTypes: string;
 }
 
 /** What a config file or a caller may set; every key is optional. */
@@ -47,6 +49,7 @@ export interface ConfigInput {
   dataExtensions?: string[];
   dataMinBytes?: number | null;
   concurrency?: number;
+  mimeTypes?: string;
 }
 
 const DEFAULTS = {
@@ -66,7 +69,7 @@ const DEFAULTS = {
  */
 const DEFAULT_CONCURRENCY = 64;
 
-const PATH_KEYS = ['wikiDir', 'legacyDir', 'publicDir', 'templatesDir', 'database', 'apacheDir', 'seedMap'] as const;
+const PATH_KEYS = ['wikiDir', 'legacyDir', 'publicDir', 'templatesDir', 'database', 'apacheDir', 'seedMap', 'mimeTypes'] as const;
 const KNOWN_KEYS = new Set<string>([...PATH_KEYS, 'runtime', 'dataExtensions', 'dataMinBytes', 'concurrency']);
 
 export interface ResolveOptions {
@@ -181,6 +184,7 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
     dataExtensions: Object.freeze((pick('dataExtensions') ?? DEFAULTS.dataExtensions).map((e) => e.toLowerCase())),
     dataMinBytes: pick('dataMinBytes') ?? undefined,
     concurrency: pick('concurrency') ?? DEFAULT_CONCURRENCY,
+    mimeTypes: pathOf('mimeTypes', '/etc/mime.types'),
   };
   return Object.freeze(config);
 }

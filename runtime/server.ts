@@ -15,6 +15,7 @@ import { SiteBuilder } from '../build/build.js';
 import { assetFile, outputFileFor } from '../build/buildPlan.js';
 import type { Config } from '../build/config.js';
 import { isAbsent } from '../build/errors.js';
+import { type MediaTypes, contentTypeFor, loadMediaTypes } from '../build/mediaTypes.js';
 import { escapeHtml } from '../build/html.js';
 import type { PageMapStore } from '../build/pageMap.js';
 import { PREFIX_PAGE_FILE, encodePath } from '../build/pagePath.js';
@@ -83,6 +84,7 @@ export class Runtime {
   /** How many pages the runtime handed to the renderer (single flight keeps it at one per page). */
   renders = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly mediaTypes: MediaTypes;
   private readonly log: (line: string) => void;
 
   constructor(config: Config, store: PageMapStore, builder: SiteBuilder, options: RuntimeOptions = {}) {
@@ -90,6 +92,7 @@ export class Runtime {
     this.store = store;
     this.builder = builder;
     this.misses = new MissCounter(store);
+    this.mediaTypes = loadMediaTypes(config.mimeTypes);
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
     const logRequest = options.accessLog ? logResponses(options.accessLog) : undefined;
     this.server = createServer((req, res) => {
@@ -142,12 +145,12 @@ export class Runtime {
         return this.sendFile(req, res, this.config.legacyDir, resolution.rel, await stat(file.absolute), CACHE_POLICY.page);
       }
       case 'page': {
-        const { path, source } = resolution.row;
+        const { path } = resolution.row;
         const rel = outputFileFor(path, this.store.hasPageBelow(path));
         const target = join(this.config.publicDir, rel);
         const stats = (await statFile(target)) ?? (await this.renderOnce(path), await statFile(target));
         if (!stats) return this.sendStatus(req, res, 404);
-        return this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.page, source.startsWith('wiki:') ? 'text/html; charset=utf-8' : undefined);
+        return this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.page);
       }
     }
   }
@@ -169,8 +172,11 @@ export class Runtime {
     return flight;
   }
 
-  /** Hand a file to serve-handler (type, length, ranges, Last-Modified), after answering conditional requests. */
-  private async sendFile(req: IncomingMessage, res: ServerResponse, root: string, rel: string, stats: Stats, cacheControl: string, type?: string): Promise<void> {
+  /**
+   * Hand a file to serve-handler (length, ranges, Last-Modified, streaming), after answering
+   * conditional requests. The type is Apache's (mediaTypes.ts), not serve-handler's own table.
+   */
+  private async sendFile(req: IncomingMessage, res: ServerResponse, root: string, rel: string, stats: Stats, cacheControl: string): Promise<void> {
     const etag = etagFor(stats);
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', cacheControl);
@@ -178,8 +184,12 @@ export class Runtime {
       res.writeHead(304, { 'Last-Modified': stats.mtime.toUTCString() });
       return void res.end();
     }
-    // serve-handler names a type only for extensions it knows; these are the fallbacks.
-    res.setHeader('Content-Type', type ?? 'application/octet-stream');
+    // null removes a header: no type where Apache sends none, and no Content-Disposition,
+    // whose file name (.pagemap-page) is an implementation detail.
+    const headers = [
+      { key: 'Content-Type', value: (contentTypeFor(this.mediaTypes, rel) ?? null) as string },
+      { key: 'Content-Disposition', value: null as unknown as string },
+    ];
     req.url = encodePath('/' + rel);
     await serveHandler(req, res, {
       public: root,
@@ -188,9 +198,8 @@ export class Runtime {
       trailingSlash: false,
       symlinks: true,
       etag: false,
-      // The file name is an implementation detail (.pagemap-page); send no Content-Disposition.
-      // (minimatch's ** skips dot files, hence the second pattern.)
-      headers: ['**', `**/${PREFIX_PAGE_FILE}`].map((source) => ({ source, headers: [{ key: 'Content-Disposition', value: null as unknown as string }] })),
+      // minimatch's ** skips dot files, hence the second pattern.
+      headers: [{ source: '**', headers }, { source: `**/${PREFIX_PAGE_FILE}`, headers }],
     });
   }
 
@@ -199,8 +208,10 @@ export class Runtime {
     let body = `${status} ${STATUS_TEXT[status] ?? ''}\n`;
     let type = 'text/plain; charset=utf-8';
     if (status === 404 || status === 410) {
-      const page = await readFile(join(this.config.publicDir, assetFile(`${status}.html`))).catch(() => undefined);
-      if (page) ((body = page.toString('utf8')), (type = 'text/html; charset=utf-8'));
+      const file = assetFile(`${status}.html`);
+      const page = await readFile(join(this.config.publicDir, file)).catch(() => undefined);
+      // Typed as Apache types it when its ErrorDocument serves the same file.
+      if (page) ((body = page.toString('utf8')), (type = contentTypeFor(this.mediaTypes, file) ?? 'text/html'));
     }
     res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': CACHE_POLICY.page });
     res.end(req.method === 'HEAD' ? undefined : body);

@@ -283,7 +283,7 @@ Apache('the map holds every redirect, 404 and 410 row, keyed as int:escape write
     assert.ok(conf.includes(`RewriteMap pm_map "txt:${join(site.config.apacheDir, APACHE_MAP_FILE)}"`));
     assert.ok(conf.includes('ErrorDocument 404 /_pagemap/404.html'));
     assert.ok(conf.includes('ErrorDocument 410 /_pagemap/410.html'));
-    assert.match(conf, /RewriteRule \^ http:\/\/127\.0\.0\.1:8080%1 \[P,NE,L\]/);
+    assert.match(conf, /RewriteRule \^ http:\/\/127\.0\.0\.1:8080%1 \[P,NE,L,UnsafeAllow3F\]/);
   });
 });
 

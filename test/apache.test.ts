@@ -1,0 +1,266 @@
+/**
+ * The Apache differential test (issue: "Apache serves public/"): a real Apache 2.4 with the
+ * generated configuration in front of the runtime, and the runtime alone, must give the same
+ * answer — status, Location, media type, body bytes — for every path we can think of.
+ */
+import { cp, mkdir, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { APACHE_CONFIG_FILE } from '../build/apacheConfig.js';
+import { runBuild } from '../build/build.js';
+import { PACKAGE_ROOT, resolveConfig } from '../build/config.js';
+import { encodePath, pathForExport } from '../build/pagePath.js';
+import { type ValidRow, validateRow } from '../build/pageRow.js';
+import { openPageMap } from '../build/site.js';
+import type { PageMapStore } from '../build/pageMap.js';
+import { type Runtime, startRuntime } from '../runtime/server.js';
+import { type RunningApache, apacheOrSkip, checkConfig, startApache } from './apacheHarness.js';
+import { makeTempSite, type TempSite } from './helpers.js';
+import { HOSTILE } from './hostilePaths.js';
+
+const binary = apacheOrSkip('Apache differential tests');
+
+interface RawResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: Buffer;
+}
+
+function dechunk(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
+    if (!size) return Buffer.concat(parts);
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+/** One GET with the request-target exactly as given. */
+function rawGet(base: string, target: string): Promise<RawResponse> {
+  const { port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error(`timeout: ${base} ${JSON.stringify(target)}`)));
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const data = Buffer.concat(chunks);
+      const split = data.indexOf('\r\n\r\n');
+      const head = data.subarray(0, split < 0 ? data.length : split).toString('latin1').split('\r\n');
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '')?.[1]);
+      if (!status) return reject(new Error(`no status from ${base} for ${JSON.stringify(target)}: ${JSON.stringify(head[0])}`));
+      const headers = new Map<string, string>();
+      for (const line of head.slice(1)) {
+        const colon = line.indexOf(':');
+        headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+      }
+      const body = split < 0 ? Buffer.alloc(0) : data.subarray(split + 4);
+      resolve({ status, headers, body: headers.get('transfer-encoding') === 'chunked' ? dechunk(body) : body });
+    });
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1');
+  });
+}
+
+/** What must agree: Location as path and query (Apache makes it absolute), body only where a page is the answer. */
+function comparable(response: RawResponse, base: string) {
+  const location = response.headers.get('location');
+  const isPage = [200, 404, 410].includes(response.status);
+  return {
+    status: response.status,
+    location: location === undefined ? undefined : location.startsWith(base) ? location.slice(base.length) : location,
+    type: isPage ? (response.headers.get('content-type') ?? null) : undefined,
+    body: isPage ? response.body.toString('base64') : undefined,
+  };
+}
+
+interface Stack {
+  site: TempSite;
+  store: PageMapStore;
+  runtime: Runtime;
+  apache: RunningApache;
+  /** Request lines that reached the runtime. */
+  runtimeLog: string[];
+}
+
+/** A site served twice: by the runtime alone, and by Apache (generated config) with the runtime behind it. */
+async function withStack(site: TempSite, run: (stack: Stack) => Promise<void>): Promise<void> {
+  const runtimeLog: string[] = [];
+  const store = await openPageMap(site.config);
+  let runtime: Runtime | undefined;
+  let apache: RunningApache | undefined;
+  try {
+    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, accessLog: (line) => runtimeLog.push(line), log: () => undefined });
+    // The build writes the runtime's real address into the Apache configuration.
+    const config = resolveConfig({ configFile: site.configFile, overrides: { runtime: `127.0.0.1:${new URL(runtime.url).port}` }, env: {} });
+    const report = await runBuild(config, store);
+    assert.equal(report.failures, [], 'the site builds cleanly');
+    const apacheDir = join(site.dir, 'apache-server');
+    await mkdir(apacheDir);
+    apache = await startApache(binary!, apacheDir, config.publicDir, join(config.apacheDir, APACHE_CONFIG_FILE), [
+      site.dir,
+      config.publicDir,
+      config.legacyDir,
+      config.apacheDir,
+    ]);
+    await run({ site, store, runtime, apache, runtimeLog });
+  } catch (error) {
+    if (apache) (error as Error).message += `\n--- Apache error log ---\n${(await apache.errorLog()).slice(-3000)}`;
+    throw error;
+  } finally {
+    await apache?.stop();
+    await runtime?.close();
+    store.close();
+    await site.remove();
+  }
+}
+
+/** Ask both for `targets`, one by one, and list every disagreement. */
+async function disagreements(stack: Stack, targets: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const target of targets) {
+    const viaApache = comparable(await rawGet(stack.apache.url, target), stack.apache.url);
+    const direct = comparable(await rawGet(stack.runtime.url, target), stack.runtime.url);
+    const differs = (Object.keys(direct) as (keyof typeof direct)[]).filter((key) => direct[key] !== viaApache[key]);
+    if (differs.length) {
+      const show = (c: typeof direct) => JSON.stringify({ ...c, body: c.body === undefined ? undefined : `${Buffer.from(c.body, 'base64').length} bytes` });
+      problems.push(`${JSON.stringify(target)} differs in ${differs.join(', ')}:\n    apache  ${show(viaApache)}\n    runtime ${show(direct)}`);
+    }
+  }
+  return problems;
+}
+
+/** The request-targets that exercise a row: its URL, and for a folder index the folder with and without slash. */
+function targetsFor(path: string): string[] {
+  const targets = [encodePath(path)];
+  if (path.endsWith('/index.html')) {
+    const folder = path.slice(0, -'index.html'.length);
+    targets.push(encodePath(folder), encodePath(folder.slice(0, -1)) || '/');
+  }
+  return targets;
+}
+
+const Differential = suite('Apache and the runtime agree');
+
+Differential('on every row of the sample map, its unmapped files, assets and /data', async () => {
+  if (!binary) return;
+  const site = await makeTempSite({}, { seedMap: 'pagemap.tsv' });
+  await cp(join(PACKAGE_ROOT, 'content/wiki'), join(site.dir, 'wiki'), { recursive: true });
+  await cp(join(PACKAGE_ROOT, 'content/legacy'), join(site.dir, 'legacy'), { recursive: true });
+  await cp(join(PACKAGE_ROOT, 'content/pagemap.tsv'), join(site.dir, 'pagemap.tsv'));
+  await withStack(site, async (stack) => {
+    checkConfig(binary, stack.apache.configFile);
+    const rows = stack.store.all();
+    assert.ok(rows.length >= 25);
+    const targets = rows.flatMap((row) => targetsFor(row.path));
+    targets.push('/doc/essays/cp4e.html', '/news/2005', '/news/2005/', '/pics/banner.png', '/ftp/python/2.4.1/Python-2.4.1.tgz');
+    targets.push('/no/such/page', '/_pagemap/style.css', '/_pagemap/logo.svg', '/_pagemap/nope.css', '/data/doc/quickref.pdf', '/data/robots.txt');
+    targets.push('/data/no-such.tgz', '/doc/Intros.html?from=old&x=%20y', '/dev/summary.html?a=1', '/about?lang=en');
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems, [], problems.join('\n'));
+  });
+});
+
+/** The awkward characters of DESIGN.md and the issue: every one must survive Apache. */
+const AWKWARD = ['a b', 'q"uote', "it's", '[br]', '(p)', '100%', '5%25', 'x+y', 'a;b', 'k&v', 'k=v', 'café', 'Straße', '日本語', 'Ωmega', 'c,d', 'at@', 'til~de', 'do$lar', 'bang!', 'st*r', 'tab-less', 'π'];
+
+function awkwardPath(i: number, depth: number): string {
+  const segments: string[] = [];
+  for (let d = 0; d < depth; d++) segments.push(`${AWKWARD[(i + d * 7) % AWKWARD.length]}${d === depth - 1 ? `-${i}` : ''}`);
+  return '/' + segments.join('/');
+}
+
+function row(path: string, status: number, source = ''): ValidRow {
+  return validateRow({ path: pathForExport(path), status, source });
+}
+
+Differential('on a generated map of 2,000 rows with awkward characters, prefixes and every status', async () => {
+  if (!binary) return;
+  const files: Record<string, string> = {};
+  const rows: ValidRow[] = [];
+  const wikiPaths: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    // Every tenth page gets children: a page that is also a prefix of other pages.
+    const path = i % 10 === 1 ? `${wikiPaths[i - 1]}/sub ${i}` : awkwardPath(i, 1 + (i % 3)) + (i % 4 === 0 ? '.html' : '');
+    wikiPaths.push(path);
+    files[`wiki/w${i}.md`] = `# Page ${i}\n\nAt ${path.replace(/[<>&]/g, '')}.\n`;
+    rows.push(row(path, 200, `wiki:w${i}`));
+  }
+  for (let i = 0; i < 6; i++) rows.push(row(`/dir ${i}/`, 200, `wiki:w${i}`));
+  for (let i = 0; i < 394; i++) {
+    const path = `/legacy${awkwardPath(i + 1000, 1 + (i % 2))}.${['html', 'txt', 'png', 'pdf', 'css', 'unknownext'][i % 6]}`;
+    files[`legacy${path}`] = `legacy file ${i}\n`;
+    rows.push(row(path, 200, `file:${path.slice(1)}`));
+  }
+  for (let i = 0; i < 500; i++) {
+    const target = [`/target ${i}/`, `https://example.org/x/${i}?q=${i}`, `/s${awkwardPath(i, 1)}`, `/with?own=query&n=${i}`, `/café/${i}`][i % 5]!;
+    rows.push(row(`/moved${awkwardPath(i + 2000, 1 + (i % 2))}`, i % 3 === 0 ? 302 : 301, target));
+  }
+  for (let i = 0; i < 250; i++) rows.push(row(`/nf${awkwardPath(i + 3000, 1)}`, 404));
+  for (let i = 0; i < 250; i++) rows.push(row(`/gone${awkwardPath(i + 4000, 1 + (i % 2))}`, 410));
+  assert.ok(rows.length >= 2000, `${rows.length} rows`);
+  const site = await makeTempSite(files);
+  const store = await openPageMap(site.config);
+  store.applyRows(rows, 'import');
+  store.close();
+  await withStack(site, async (stack) => {
+    checkConfig(binary, stack.apache.configFile);
+    const targets = rows.flatMap((r) => targetsFor(r.path));
+    // The query passes on through redirects, and stays off targets that have their own.
+    for (const r of rows.filter((r) => r.status === 301 || r.status === 302).slice(0, 40)) targets.push(encodePath(r.path) + '?from=test&a=%20b');
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems.slice(0, 15), [], `${problems.length} of ${targets.length} targets disagree:\n${problems.slice(0, 15).join('\n')}`);
+  });
+});
+
+Differential('a path with no row is discovered through Apache, then served by Apache alone', async () => {
+  if (!binary) return;
+  const site = await makeTempSite({ 'legacy/found it.html': '<p>found</p>\n', 'legacy/sub dir/index.html': '<p>index</p>\n', 'legacy/dl/big file.tgz': 'tgz\n' });
+  await withStack(site, async (stack) => {
+    for (const target of ['/found%20it.html', '/sub%20dir/']) {
+      const first = await rawGet(stack.apache.url, target);
+      assert.is(first.status, 200, target);
+      const reached = stack.runtimeLog.filter((line) => line.includes(`GET ${target} `)).length;
+      assert.is(reached, 1, `the first request for ${target} went through to the runtime`);
+      const second = await rawGet(stack.apache.url, target);
+      assert.is(second.status, 200);
+      assert.equal(second.body, first.body);
+      assert.is(stack.runtimeLog.filter((line) => line.includes(`GET ${target} `)).length, 1, `the second request for ${target} never reached the runtime`);
+    }
+    const download = await rawGet(stack.apache.url, '/dl/big%20file.tgz');
+    assert.is(download.status, 302);
+    assert.ok(download.headers.get('location')?.endsWith('/data/dl/big%20file.tgz'));
+    const file = await rawGet(stack.apache.url, '/data/dl/big%20file.tgz');
+    assert.is(file.body.toString(), 'tgz\n');
+  });
+});
+
+Differential(`${HOSTILE.length} malformed or hostile paths: both refuse, neither leaks a file`, async () => {
+  if (!binary) return;
+  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n', 'legacy/ok.html': 'ok\n' });
+  const store = await openPageMap(site.config);
+  store.set({ path: '/', status: 200, source: 'wiki:Home' });
+  store.close();
+  await withStack(site, async (stack) => {
+    const secrets = [await readFile(site.configFile, 'utf8'), 'root:x:0:0'];
+    const problems: string[] = [];
+    for (const target of HOSTILE) {
+      for (const [who, base] of [['apache', stack.apache.url], ['runtime', stack.runtime.url]] as const) {
+        const response = await rawGet(base, target);
+        const body = response.body.toString('latin1');
+        if (response.status < 400) problems.push(`${who} answered ${response.status} to ${JSON.stringify(target)}`);
+        if (secrets.some((secret) => body.includes(secret.slice(0, 30)))) problems.push(`${who} leaked a file for ${JSON.stringify(target)}`);
+      }
+    }
+    assert.equal(problems, [], problems.join('\n'));
+    assert.is((await rawGet(stack.apache.url, '/')).status, 200, 'Apache still answers');
+    assert.is((await rawGet(stack.runtime.url, '/')).status, 200, 'the runtime still answers');
+  });
+});
+
+Differential.run();

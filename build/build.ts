@@ -37,6 +37,8 @@ export interface BuildReport {
   pages: number;
   counts: Record<Outcome, number>;
   failures: BuildFailure[];
+  /** Worth telling, not failures (e.g. a slower Apache map). */
+  warnings: string[];
   elapsedMs: number;
 }
 
@@ -328,13 +330,15 @@ export class SiteBuilder {
     const recorded = store.outputs();
     const removable = planRemovals(recorded.keys(), new Set(jobs.map((job) => job.file)));
     const { counts, failures } = await execute(config, store, template, jobs, recorded, removable, options);
+    const warnings: string[] = [];
     try {
-      await writeApacheConfig(config, rows);
+      const warning = await writeApacheConfig(config, rows);
+      if (warning) warnings.push(warning);
     } catch (error) {
       counts.failed++;
       failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}` });
     }
-    return { pages: pages.length, counts, failures, elapsedMs: performance.now() - started };
+    return { pages: pages.length, counts, failures, warnings, elapsedMs: performance.now() - started };
   }
 
   /**
@@ -364,7 +368,7 @@ export class SiteBuilder {
     }
     const renderer = jobs.length < POOL_THRESHOLD ? () => this.keptRenderer() : undefined;
     const { counts, failures } = await execute(config, store, template, jobs, recorded, removable.sort().reverse(), { ...options, renderer });
-    return { pages: jobs.length, counts, failures, elapsedMs: performance.now() - started };
+    return { pages: jobs.length, counts, failures, warnings: [], elapsedMs: performance.now() - started };
   }
 }
 

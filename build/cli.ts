@@ -120,6 +120,7 @@ async function withStore<T>(config: Config, use: (store: PageMapStore) => Promis
 function printReport(report: BuildReport): void {
   const { counts } = report;
   for (const failure of report.failures) process.stderr.write(`failed: ${failure.path}: ${failure.message}\n`);
+  for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write(
     `built ${report.pages} pages in ${(report.elapsedMs / 1000).toFixed(2)}s: ${counts.written} written, ${counts.unchanged} unchanged, ${counts.removed} removed, ${counts.failed} failed\n`,
   );

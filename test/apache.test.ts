@@ -240,6 +240,28 @@ Differential('a path with no row is discovered through Apache, then served by Ap
   });
 });
 
+Differential('a map change reaches Apache without a reload: the rebuild rewrites the DBM map and mod_rewrite re-reads it', async () => {
+  if (!binary) return;
+  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' });
+  const store = await openPageMap(site.config);
+  store.set({ path: '/page', status: 200, source: 'wiki:Home' });
+  store.set({ path: '/old', status: 301, source: '/page' });
+  store.close();
+  await withStack(site, async (stack) => {
+    assert.is((await rawGet(stack.apache.url, '/old')).status, 301);
+    assert.is((await rawGet(stack.apache.url, '/page')).status, 200);
+    stack.store.set({ path: '/old', status: 410 });
+    stack.store.set({ path: '/page', status: 302, source: 'https://example.org/moved?x=1' });
+    stack.store.set({ path: '/new', status: 301, source: '/elsewhere' });
+    await stack.runtime.builder.buildAll();
+    assert.is((await rawGet(stack.apache.url, '/old')).status, 410);
+    const page = await rawGet(stack.apache.url, '/page?y=2');
+    assert.is(page.status, 302);
+    assert.is(page.headers.get('location'), 'https://example.org/moved?x=1');
+    assert.is((await rawGet(stack.apache.url, '/new')).headers.get('location'), `${stack.apache.url}/elsewhere`);
+  });
+});
+
 Differential(`${HOSTILE.length} malformed or hostile paths: both refuse, neither leaks a file`, async () => {
   if (!binary) return;
   const site = await makeTempSite({ 'wiki/Home.md': '# Home\n', 'legacy/ok.html': 'ok\n' });

@@ -2,7 +2,7 @@ import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { APACHE_CONFIG_FILE, APACHE_MAP_FILE, apacheMapKey } from '../build/apacheConfig.js';
+import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, findHttxt2dbm, renderApacheConfig, writeApacheConfig } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { runBuild } from '../build/build.js';
 import { PageMapStore } from '../build/pageMap.js';
@@ -280,10 +280,28 @@ Apache('the map holds every redirect, 404 and 410 row, keyed as int:escape write
     assert.is(apacheMapKey('/a b/[x]+y;z&é'), '/a%20b/%5bx%5d+y;z&%c3%a9');
     const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
     assert.ok(conf.includes(`Alias /data/ "${site.config.legacyDir}/"`));
-    assert.ok(conf.includes(`RewriteMap pm_map "txt:${join(site.config.apacheDir, APACHE_MAP_FILE)}"`));
+    // A DBM map where httxt2dbm exists (CI installs apache2-utils), else the txt map itself.
+    const dbm = findHttxt2dbm() ? `dbm=db:${join(site.config.apacheDir, APACHE_DBM_FILE)}` : `txt:${join(site.config.apacheDir, APACHE_MAP_FILE)}`;
+    assert.ok(conf.includes(`RewriteMap pm_map "${dbm}"`), conf);
     assert.ok(conf.includes('ErrorDocument 404 /_pagemap/404.html'));
     assert.ok(conf.includes('ErrorDocument 410 /_pagemap/410.html'));
     assert.match(conf, /RewriteRule \^ http:\/\/127\.0\.0\.1:8080%1 \[P,NE,L,UnsafeAllow3F\]/);
+  });
+});
+
+Apache('without httxt2dbm the txt map is used, with a warning', async () => {
+  await withSite(async (site, store) => {
+    const warning = await writeApacheConfig(site.config, store.all(), null);
+    assert.match(warning ?? '', /httxt2dbm/);
+    const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
+    assert.is(conf, renderApacheConfig(site.config, false));
+    assert.ok(conf.includes(`RewriteMap pm_map "txt:${join(site.config.apacheDir, APACHE_MAP_FILE)}"`));
+  });
+});
+
+Apache('a path or target that could change the configuration is never written into it', async () => {
+  await withSite(async (site) => {
+    assert.throws(() => renderApacheConfig({ ...site.config, legacyDir: '/srv/x"\nRewriteEngine Off' }), /cannot put/);
   });
 });
 

@@ -11,19 +11,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TOOLS, type Tool, runBuildBench } from './buildBench.js';
+import { runApacheBench } from './apacheBench.js';
 import { BenchError } from './measure.js';
+import { runRuntimeBench } from './runtimeBench.js';
 
 const HELP = `Usage: node dist/bench/run.js [options]
 
   --pages N     Markdown pages in the generated corpus (default 5000)
   --runs R      timed runs of each scenario (default 5); medians and minimums are reported
   --warmup W    untimed rounds first (default 1)
-  --only NAME   run one benchmark: ${'build'} (the only one so far)
+  --only NAME   run one benchmark: build, runtime or apache (default: all three)
+  --seconds S   wrk's duration for each serving sample (default 5)
   --tools LIST  comma-separated, from ${TOOLS.join(', ')} (default all). Hugo must be on PATH;
                 Eleventy is installed on first use outside the project (see bench/competitors.ts)
   --keep        keep the temp folder with the corpus and every tool's output`;
 
-const BENCHMARKS = ['build'] as const;
+const BENCHMARKS = ['build', 'runtime', 'apache'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, least: number): number {
   if (value === undefined) return fallback;
@@ -43,26 +47,38 @@ async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       tools: { type: 'string' },
       keep: { type: 'boolean' },
+      seconds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return (console.log(HELP), 0);
-  const only = values.only ?? 'build';
-  if (!(BENCHMARKS as readonly string[]).includes(only)) throw new BenchError(`--only ${only}: no such benchmark (known: ${BENCHMARKS.join(', ')})`);
+  if (values.only !== undefined && !(BENCHMARKS as readonly string[]).includes(values.only)) {
+    throw new BenchError(`--only ${values.only}: no such benchmark (known: ${BENCHMARKS.join(', ')})`);
+  }
+  const chosen: readonly Benchmark[] = values.only ? [values.only as Benchmark] : BENCHMARKS;
   const toolNames = (values.tools ?? TOOLS.join(',')).split(',').map((t) => t.trim());
   for (const name of toolNames) if (!(TOOLS as readonly string[]).includes(name)) throw new BenchError(`--tools: unknown tool ${JSON.stringify(name)} (known: ${TOOLS.join(', ')})`);
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const runs = wholeNumber('runs', values.runs, 5, 1);
+  const wrk = { seconds: wholeNumber('seconds', values.seconds, 5, 1), connections: 32, threads: 2 };
 
-  const result = await runBuildBench({
-    pages: wholeNumber('pages', values.pages, 5000, 1),
-    runs: wholeNumber('runs', values.runs, 5, 1),
-    warmup: wholeNumber('warmup', values.warmup, 1, 0),
-    tools: new Set(toolNames as Tool[]),
-    keep: values.keep === true,
-    log: (line) => process.stderr.write(`bench: ${line}\n`),
-  });
-  const jsonFile = join(tmpdir(), `pagemap-bench-${only}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(jsonFile, JSON.stringify(result.json, null, 2) + '\n');
-  process.stdout.write(`## ${only[0]!.toUpperCase()}${only.slice(1)}\n\n${result.markdown}\n\nRaw samples: ${jsonFile}\n`);
+  for (const only of chosen) {
+    process.stdout.write(`## ${only[0]!.toUpperCase()}${only.slice(1)}\n\nCommand: \`node dist/bench/run.js ${process.argv.slice(2).join(' ')}\` — ${new Date().toISOString()}\n\n`);
+    if (only === 'runtime') process.stdout.write((await runRuntimeBench({ runs, wrk, log })) + '\n\n');
+    if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, 100_000], runs, wrk, log })) + '\n\n');
+    if (only !== 'build') continue;
+    const result = await runBuildBench({
+      pages: wholeNumber('pages', values.pages, 5000, 1),
+      runs,
+      warmup: wholeNumber('warmup', values.warmup, 1, 0),
+      tools: new Set(toolNames as Tool[]),
+      keep: values.keep === true,
+      log,
+    });
+    const jsonFile = join(tmpdir(), `pagemap-bench-${only}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await writeFile(jsonFile, JSON.stringify(result.json, null, 2) + '\n');
+    process.stdout.write(`${result.markdown}\n\nRaw samples: ${jsonFile}\n\n`);
+  }
   return 0;
 }
 

@@ -7,14 +7,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import serveHandler from 'serve-handler';
 import { SiteBuilder } from '../build/build.js';
 import { assetFile, outputFileFor } from '../build/buildPlan.js';
 import type { Config } from '../build/config.js';
-import { isAbsent } from '../build/errors.js';
 import { type MediaTypes, contentTypeFor, loadMediaTypes } from '../build/mediaTypes.js';
 import { escapeHtml } from '../build/html.js';
 import type { PageMapStore } from '../build/pageMap.js';
@@ -22,6 +20,7 @@ import { PREFIX_PAGE_FILE, encodePath } from '../build/pagePath.js';
 import { findInside } from '../build/sourceFiles.js';
 import { logResponses } from './accessLog.js';
 import { discoverPath } from './discover.js';
+import { FileCache } from './fileCache.js';
 import { MissCounter } from './misses.js';
 import { type Resolution, SERVED_METHODS, resolveRequest } from './resolve.js';
 import { SiteWatcher, type WatchOptions } from './watch.js';
@@ -45,14 +44,10 @@ export const CACHE_POLICY = { page: 'no-cache', asset: 'public, max-age=3600' } 
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 410: 'Gone', 500: 'Internal Server Error' };
 
-async function statFile(file: string): Promise<Stats | undefined> {
-  try {
-    const stats = await stat(file);
-    return stats.isFile() ? stats : undefined;
-  } catch (error) {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  }
+/** The regular file's stats, or undefined. Synchronous: see fileCache.ts for why. */
+function statFile(file: string): Stats | undefined {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  return stats?.isFile() ? stats : undefined;
 }
 
 /** Apache's default ETag (FileETag MTime Size): size and mtime in microseconds, in hex. */
@@ -85,6 +80,7 @@ export class Runtime {
   renders = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly mediaTypes: MediaTypes;
+  private readonly files = new FileCache();
   private readonly log: (line: string) => void;
 
   constructor(config: Config, store: PageMapStore, builder: SiteBuilder, options: RuntimeOptions = {}) {
@@ -109,13 +105,13 @@ export class Runtime {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path));
-    if (resolution.kind === 'miss') resolution = await this.discover(method, url, resolution.path);
+    if (resolution.kind === 'miss') resolution = this.discover(method, url, resolution.path);
     return this.answer(req, res, resolution);
   }
 
   /** No row: look in the legacy tree (the index rule included), else count the miss. */
-  private async discover(method: string, url: string, path: string): Promise<Resolution> {
-    const found = (await discoverPath(this.config, this.store, path)) ?? (path.endsWith('/index.html') ? undefined : await discoverPath(this.config, this.store, path + '/index.html'));
+  private discover(method: string, url: string, path: string): Resolution {
+    const found = discoverPath(this.config, this.store, path) ?? (path.endsWith('/index.html') ? undefined : discoverPath(this.config, this.store, path + '/index.html'));
     if (found) return resolveRequest(method, url, (p) => this.store.getCanonical(p));
     this.misses.count(path);
     return { kind: 'status', status: 404, path };
@@ -136,19 +132,20 @@ export class Runtime {
         return this.sendStatus(req, res, 404);
       case 'asset': {
         const rel = assetFile(resolution.rel);
-        const stats = await statFile(join(this.config.publicDir, rel));
+        const stats = statFile(join(this.config.publicDir, rel));
         return stats ? this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.asset) : this.sendStatus(req, res, 404);
       }
       case 'data': {
         const file = await findInside(this.config.legacyDir, resolution.rel, 'data file').catch(() => undefined);
         if (!file) return this.sendStatus(req, res, 404);
-        return this.sendFile(req, res, this.config.legacyDir, resolution.rel, await stat(file.absolute), CACHE_POLICY.page);
+        const stats = statFile(file.absolute);
+        return stats ? this.sendFile(req, res, this.config.legacyDir, resolution.rel, stats, CACHE_POLICY.page) : this.sendStatus(req, res, 404);
       }
       case 'page': {
         const { path } = resolution.row;
         const rel = outputFileFor(path, this.store.hasPageBelow(path));
         const target = join(this.config.publicDir, rel);
-        const stats = (await statFile(target)) ?? (await this.renderOnce(path), await statFile(target));
+        const stats = statFile(target) ?? (await this.renderOnce(path), statFile(target));
         if (!stats) return this.sendStatus(req, res, 404);
         return this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.page);
       }
@@ -173,21 +170,36 @@ export class Runtime {
   }
 
   /**
-   * Hand a file to serve-handler (length, ranges, Last-Modified, streaming), after answering
-   * conditional requests. The type is Apache's (mediaTypes.ts), not serve-handler's own table.
+   * Send a file: conditional requests answered here; small files from memory (fileCache.ts);
+   * ranges and big files through serve-handler (streaming, ranges, Last-Modified). The type is
+   * Apache's (mediaTypes.ts), not serve-handler's own table.
    */
   private async sendFile(req: IncomingMessage, res: ServerResponse, root: string, rel: string, stats: Stats, cacheControl: string): Promise<void> {
     const etag = etagFor(stats);
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', cacheControl);
+    const lastModified = stats.mtime.toUTCString();
     if (isNotModified(req, etag, stats.mtimeMs)) {
-      res.writeHead(304, { 'Last-Modified': stats.mtime.toUTCString() });
+      res.writeHead(304, { ETag: etag, 'Last-Modified': lastModified, 'Cache-Control': cacheControl });
       return void res.end();
     }
+    const type = contentTypeFor(this.mediaTypes, rel);
+    const cached = req.headers.range === undefined ? this.files.read(join(root, rel), stats) : undefined;
+    if (cached) {
+      res.writeHead(200, {
+        ...(type ? { 'Content-Type': type } : {}),
+        'Content-Length': cached.body.length,
+        'Last-Modified': cached.stats.mtime.toUTCString(),
+        ETag: etagFor(cached.stats),
+        'Cache-Control': cacheControl,
+        'Accept-Ranges': 'bytes',
+      });
+      return void res.end(req.method === 'HEAD' ? undefined : cached.body);
+    }
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', cacheControl);
     // null removes a header: no type where Apache sends none, and no Content-Disposition,
     // whose file name (.pagemap-page) is an implementation detail.
     const headers = [
-      { key: 'Content-Type', value: (contentTypeFor(this.mediaTypes, rel) ?? null) as string },
+      { key: 'Content-Type', value: (type ?? null) as string },
       { key: 'Content-Disposition', value: null as unknown as string },
     ];
     req.url = encodePath('/' + rel);
@@ -209,9 +221,9 @@ export class Runtime {
     let type = 'text/plain; charset=utf-8';
     if (status === 404 || status === 410) {
       const file = assetFile(`${status}.html`);
-      const page = await readFile(join(this.config.publicDir, file)).catch(() => undefined);
+      const page = this.files.read(join(this.config.publicDir, file));
       // Typed as Apache types it when its ErrorDocument serves the same file.
-      if (page) ((body = page.toString('utf8')), (type = contentTypeFor(this.mediaTypes, file) ?? 'text/html'));
+      if (page) ((body = page.body.toString('utf8')), (type = contentTypeFor(this.mediaTypes, file) ?? 'text/html'));
     }
     res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': CACHE_POLICY.page });
     res.end(req.method === 'HEAD' ? undefined : body);

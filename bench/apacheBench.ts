@@ -1,0 +1,96 @@
+/**
+ * Apache at scale (issue: "Apache serves public/"): the cost of one request must not grow
+ * with the number of redirects. Two sites that differ only in their redirect rows — 100 and
+ * 100,000 — each served by a real Apache with the generated configuration; wrk measures a
+ * redirect (a map hit) and a static page (a map miss, then the file) on both, interleaved.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APACHE_CONFIG_FILE, findHttxt2dbm } from '../build/apacheConfig.js';
+import { runBuild } from '../build/build.js';
+import { PACKAGE_ROOT, resolveConfig } from '../build/config.js';
+import { PageMapStore } from '../build/pageMap.js';
+import { type RunningApache, findApache, startApache } from '../test/apacheHarness.js';
+import { BenchError, markdownTable, median } from './measure.js';
+import { type WrkOptions, pathsScript, requestsPerSecond, wrkVersion } from './wrk.js';
+
+export interface ApacheBenchOptions {
+  sizes: readonly number[];
+  runs: number;
+  wrk: WrkOptions;
+  log: (line: string) => void;
+}
+
+const STATIC_PAGES = 500;
+const KINDS = ['redirect', 'static page'] as const;
+
+async function setUpSite(root: string, redirects: number, log: (line: string) => void): Promise<{ apache: RunningApache; scripts: Record<(typeof KINDS)[number], string> }> {
+  const dir = join(root, `site-${redirects}`);
+  await mkdir(join(dir, 'wiki'), { recursive: true });
+  await mkdir(join(dir, 'legacy'), { recursive: true });
+  await writeFile(join(dir, 'wiki/Page.md'), '# A page\n\nSome text.\n');
+  await writeFile(
+    join(dir, 'pagemap.config.json'),
+    JSON.stringify({ wikiDir: 'wiki', legacyDir: 'legacy', templatesDir: join(PACKAGE_ROOT, 'templates'), runtime: '127.0.0.1:9' }),
+  );
+  const config = resolveConfig({ configFile: join(dir, 'pagemap.config.json'), env: {} });
+  const store = new PageMapStore(config.database);
+  const rows = [];
+  for (let i = 0; i < STATIC_PAGES; i++) rows.push({ path: `/static/p${i}.html`, status: 200 as const, source: 'wiki:Page' });
+  for (let i = 0; i < redirects; i++) rows.push({ path: `/old/section ${i % 97}/r${i}.html`, status: (i % 3 ? 301 : 302) as 301 | 302, source: `/static/p${i % STATIC_PAGES}.html` });
+  store.applyRows(rows, 'import');
+  const report = await runBuild(config, store);
+  store.close();
+  if (report.failures.length || report.warnings.length) throw new BenchError(`site with ${redirects} redirects: ${JSON.stringify([...report.failures, ...report.warnings])}`);
+  log(`site with ${redirects} redirect rows built in ${report.elapsedMs.toFixed(0)} ms`);
+  const apacheDir = join(dir, 'apache-server');
+  await mkdir(apacheDir);
+  const apache = await startApache(findApache()!, apacheDir, config.publicDir, join(config.apacheDir, APACHE_CONFIG_FILE), [dir, config.publicDir, config.legacyDir, config.apacheDir]);
+  // Up to 20,000 distinct redirects, so mod_rewrite's cache does not answer them all.
+  const redirectPaths = Array.from({ length: Math.min(redirects, 20_000) }, (_, k) => {
+    const i = Math.floor((k * redirects) / Math.min(redirects, 20_000));
+    return encodeURI(`/old/section ${i % 97}/r${i}.html`);
+  });
+  const staticPaths = Array.from({ length: STATIC_PAGES }, (_, i) => `/static/p${i}.html`);
+  return { apache, scripts: { redirect: pathsScript(dir, 'redirect', redirectPaths), 'static page': pathsScript(dir, 'static', staticPaths) } };
+}
+
+export async function runApacheBench(options: ApacheBenchOptions): Promise<string> {
+  if (!findApache()) throw new BenchError('Apache is not installed: apt-get install -y apache2 apache2-utils');
+  if (!findHttxt2dbm()) throw new BenchError('httxt2dbm is not installed: apt-get install -y apache2-utils');
+  const version = wrkVersion();
+  const root = await mkdtemp(join(tmpdir(), 'pagemap-bench-apache-'));
+  const sites = new Map<number, Awaited<ReturnType<typeof setUpSite>>>();
+  const samples = new Map<string, number[]>();
+  try {
+    for (const size of options.sizes) sites.set(size, await setUpSite(root, size, options.log));
+    for (let run = 0; run < options.runs; run++) {
+      options.log(`apache round ${run + 1}/${options.runs}`);
+      for (const kind of KINDS) {
+        for (const size of options.sizes) {
+          const site = sites.get(size)!;
+          const { rps, non2xx3xx } = requestsPerSecond(site.apache.url, options.wrk, site.scripts[kind]);
+          if (non2xx3xx > 0) throw new BenchError(`${kind} at ${size} rows: ${non2xx3xx} responses were not 2xx/3xx`);
+          const key = `${kind}@${size}`;
+          samples.set(key, [...(samples.get(key) ?? []), rps]);
+        }
+      }
+    }
+  } finally {
+    for (const site of sites.values()) await site.apache.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+  const [small, large] = [options.sizes[0]!, options.sizes[options.sizes.length - 1]!];
+  const rows = KINDS.map((kind) => {
+    const a = median(samples.get(`${kind}@${small}`)!);
+    const b = median(samples.get(`${kind}@${large}`)!);
+    return [kind, a.toFixed(0), b.toFixed(0), `${((b / a) * 100).toFixed(1)}%`];
+  });
+  return [
+    `wrk: ${version}; ${options.wrk.threads} threads, ${options.wrk.connections} connections, ${options.wrk.seconds} s a sample; ${options.runs} samples each, interleaved.`,
+    `Redirect requests cycle through ${Math.min(large, 20_000).toLocaleString('en')} distinct rows (all ${small} at ${small} rows); static requests through ${STATIC_PAGES} pages that have no map entry.`,
+    '',
+    markdownTable(['request', `req/s at ${small.toLocaleString('en')} rows (median)`, `req/s at ${large.toLocaleString('en')} rows (median)`, 'large / small'], rows),
+  ].join('\n');
+}

@@ -46,7 +46,8 @@ async function setUpSite(root: string, redirects: number, log: (line: string) =>
   log(`site with ${redirects} redirect rows built in ${report.elapsedMs.toFixed(0)} ms`);
   const apacheDir = join(dir, 'apache-server');
   await mkdir(apacheDir);
-  const apache = await startApache(findApache()!, apacheDir, config.publicDir, join(config.apacheDir, APACHE_CONFIG_FILE), [dir, config.publicDir, config.legacyDir, config.apacheDir]);
+  const readable = [root, dir, join(dir, '.pagemap'), config.publicDir, config.legacyDir, config.apacheDir];
+  const apache = await startApache(findApache()!, apacheDir, config.publicDir, join(config.apacheDir, APACHE_CONFIG_FILE), readable);
   // Up to 20,000 distinct redirects, so mod_rewrite's cache does not answer them all.
   const redirectPaths = Array.from({ length: Math.min(redirects, 20_000) }, (_, k) => {
     const i = Math.floor((k * redirects) / Math.min(redirects, 20_000));
@@ -71,7 +72,10 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
         for (const size of options.sizes) {
           const site = sites.get(size)!;
           const { rps, non2xx3xx } = requestsPerSecond(site.apache.url, options.wrk, site.scripts[kind]);
-          if (non2xx3xx > 0) throw new BenchError(`${kind} at ${size} rows: ${non2xx3xx} responses were not 2xx/3xx`);
+          if (non2xx3xx > 0) {
+            const errors = (await site.apache.errorLog()).split('\n').slice(-5).join('\n');
+            throw new BenchError(`${kind} at ${size} rows: ${non2xx3xx} responses were not 2xx/3xx; Apache's error log ends:\n${errors}`);
+          }
           const key = `${kind}@${size}`;
           samples.set(key, [...(samples.get(key) ?? []), rps]);
         }

@@ -5,12 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../build/config.js';
-import { freePort } from '../test/apacheHarness.js';
-import { BenchError, markdownTable, median } from './measure.js';
+import { freePort, waitForPort } from '../test/apacheHarness.js';
+import { markdownTable, median } from './measure.js';
 import { type WrkOptions, pathsScript, requestsPerSecond, wrkVersion } from './wrk.js';
 
 export interface RuntimeBenchOptions {
@@ -20,19 +19,6 @@ export interface RuntimeBenchOptions {
 }
 
 const CLI = join(PACKAGE_ROOT, 'dist/build/cli.js');
-
-function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new BenchError(`server exited with ${child.exitCode}`));
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve()));
-      socket.once('error', () => (socket.destroy(), Date.now() > deadline ? reject(new BenchError(`nothing listens on ${port}`)) : setTimeout(attempt, 50)));
-    };
-    attempt();
-  });
-}
 
 export async function runRuntimeBench(options: RuntimeBenchOptions): Promise<string> {
   const version = wrkVersion();

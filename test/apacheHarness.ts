@@ -1,7 +1,8 @@
 /**
  * A real Apache 2.4 for tests: its own ServerRoot, PidFile, logs and configuration in a temp
  * folder, listening on a free loopback port, run in the foreground as a child process and
- * stopped by the test. Nothing global is read or touched besides the module binaries.
+ * stopped by the test. Nothing global is read or touched besides the module binaries. The
+ * benchmarks use it too (bench/apacheBench.ts), and its port helpers (bench/runtimeBench.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -44,16 +45,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, child: ChildProcess, log: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + 10_000;
+/** Resolve once something accepts connections on the loopback `port`; reject if `child` exits first or 15 s pass. */
+export function waitForPort(port: number, child: ChildProcess, log: () => Promise<string> = async () => ''): Promise<void> {
+  const deadline = Date.now() + 15_000;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (child.exitCode !== null) return void log().then((text) => reject(new Error(`apache2 exited with ${child.exitCode}:\n${text}`)));
+      if (child.exitCode !== null) return void log().then((text) => reject(new Error(`${child.spawnfile} exited with ${child.exitCode}:\n${text}`)));
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve()));
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) return void log().then((text) => reject(new Error(`apache2 did not listen on ${port}:\n${text}`)));
+        if (Date.now() > deadline) return void log().then((text) => reject(new Error(`${child.spawnfile} did not listen on ${port}:\n${text}`)));
         setTimeout(attempt, 50);
       });
     };

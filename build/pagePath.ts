@@ -135,11 +135,6 @@ export function encodePath(path: string): string {
   return path.split('/').map(encodeSegment).join('/');
 }
 
-/** The URL people link to for a page: a directory index is linked as its directory. */
-export function publicUrlFor(path: string): string {
-  return encodePath(path.endsWith('/index.html') ? path.slice(0, -'index.html'.length) : path);
-}
-
 // Everything RFC 3986 allows in a URL, unreserved and reserved; `%` only as part of an escape.
 const URL_SAFE = /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]/;
 

@@ -111,11 +111,6 @@ export class SourceLocator {
   }
 }
 
-/** The Markdown file of wiki page `name`. */
-export function findWikiPage(wikiDir: string, name: string): Promise<SourceFile | undefined> {
-  return findInside(wikiDir, name + '.md', 'wiki page');
-}
-
 export interface LegacyEntry {
   /** Relative to the legacy root, with / separators. */
   rel: string;

@@ -8,7 +8,6 @@ import {
   pathForExport,
   percentDecode,
   problemWithRelativePath,
-  publicUrlFor,
 } from '../build/pagePath.js';
 
 /** A path of exactly `bytes` UTF-8 bytes made of short segments (none near the segment limit). */
@@ -289,7 +288,7 @@ exported.run();
 
 // ---------------------------------------------------------------------------------------------
 
-const encoded = suite('encodePath, publicUrlFor, locationFor');
+const encoded = suite('encodePath, locationFor');
 
 const ENCODED: readonly (readonly [string, string])[] = [
   ['/index.html', '/index.html'],
@@ -308,19 +307,6 @@ const ENCODED: readonly (readonly [string, string])[] = [
 
 encoded('encodePath encodes each segment for a URL', () => {
   for (const [input, expected] of ENCODED) assert.is(encodePath(input), expected, `encodePath(${JSON.stringify(input)})`);
-});
-
-encoded('publicUrlFor links a directory index as its directory', () => {
-  const cases: readonly (readonly [string, string])[] = [
-    ['/index.html', '/'],
-    ['/doc/index.html', '/doc/'],
-    ['/a b/index.html', '/a%20b/'],
-    ['/日本/index.html', '/%E6%97%A5%E6%9C%AC/'],
-    ['/myindex.html', '/myindex.html'],
-    ['/doc/x.html', '/doc/x.html'],
-    ['/doc/index.htm', '/doc/index.htm'],
-  ];
-  for (const [input, expected] of cases) assert.is(publicUrlFor(input), expected, `publicUrlFor(${JSON.stringify(input)})`);
 });
 
 encoded('locationFor keeps escapes and URL syntax, encodes the rest', () => {
@@ -436,7 +422,6 @@ properties('every accepted path survives export, URL encoding and Location', () 
     assert.is(canonicalPath(pathForExport(canonicalPath(input))), path, `export round trip: ${where}`);
     assert.is(decodeURIComponent(encodePath(path)), path, `encodePath round trip: ${where}`);
     assert.ok(/^[\x21-\x7e]*$/.test(encodePath(path)), `encodePath is printable ASCII: ${where}`);
-    assert.is(canonicalPath(publicUrlFor(path)), path, `publicUrlFor reads back: ${where}`);
     if (!input.includes('?') && !input.includes('#')) {
       const location = locationFor(input);
       assert.ok(/^[\x21-\x7e]*$/.test(location), `locationFor is printable ASCII: ${where}`);

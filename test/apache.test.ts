@@ -218,6 +218,30 @@ Differential('on a generated map of 2,000 rows with awkward characters, prefixes
   });
 });
 
+Differential('on paths holding ? and # (written %3F and %23 in URLs)', async () => {
+  if (!binary) return;
+  const site = await makeTempSite({ 'wiki/Q.md': '# Q\n', 'legacy/what?.html': 'what\n', 'legacy/dir?/index.html': 'dir index\n' });
+  const store = await openPageMap(site.config);
+  store.applyRows(
+    [
+      row('/faq/why?', 200, 'wiki:Q'),
+      row('/faq/why?/more', 200, 'wiki:Q'),
+      row('/c#sharp', 200, 'wiki:Q'),
+      row('/idx?/', 200, 'wiki:Q'),
+      row('/what?.html', 200, 'file:what?.html'),
+      row('/old?page', 301, '/faq/why%3F'),
+      row('/gone#1', 410),
+    ],
+    'import',
+  );
+  store.close();
+  await withStack(site, async (stack) => {
+    const targets = ['/faq/why%3F', '/faq/why%3F/more', '/c%23sharp', '/idx%3F/', '/idx%3F', '/idx%3F/index.html', '/what%3F.html', '/old%3Fpage', '/old%3Fpage?x=1', '/gone%231', '/dir%3F/', '/dir%3F'];
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems, [], problems.join('\n'));
+  });
+});
+
 Differential('a path with no row is discovered through Apache, then served by Apache alone', async () => {
   if (!binary) return;
   const site = await makeTempSite({ 'legacy/found it.html': '<p>found</p>\n', 'legacy/sub dir/index.html': '<p>index</p>\n', 'legacy/dl/big file.tgz': 'tgz\n' });

@@ -324,12 +324,21 @@ export class SiteBuilder {
     const started = performance.now();
     const { config, store, template } = this;
     const rows = store.all();
+    const recorded = store.outputs();
     const { pages, index } = planPages(rows);
+    // A first (or --full) build renders everything: start the workers now, so loading their
+    // modules overlaps the planning and the stat pass instead of following them.
+    const early = (options.full || recorded.size === 0) && pages.length >= POOL_THRESHOLD ? rendererFor(template, pages.length) : undefined;
     const hasPage: HasPage = (path) => index.has(path);
     const jobs = [...pages.map((page) => pageJob(config, template, page, hasPage)), ...(await siteJobs(config, template, hasPage))];
-    const recorded = store.outputs();
     const removable = planRemovals(recorded.keys(), new Set(jobs.map((job) => job.file)));
-    const { counts, failures } = await execute(config, store, template, jobs, recorded, removable, options);
+    let execution: Execution;
+    try {
+      execution = await execute(config, store, template, jobs, recorded, removable, { ...options, renderer: early && (() => Promise.resolve(early)) });
+    } finally {
+      await (await early)?.close();
+    }
+    const { counts, failures } = execution;
     const warnings: string[] = [];
     try {
       const warning = await writeApacheConfig(config, rows);

@@ -16,7 +16,7 @@ import { type ValidRow, validateRow } from '../build/pageRow.js';
 import { openPageMap } from '../build/site.js';
 import type { PageMapStore } from '../build/pageMap.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
-import { type RunningApache, apacheOrSkip, checkConfig, startApache } from './apacheHarness.js';
+import { type RunningApache, apacheOrSkip, checkConfig, requireApacheInCi, startApache } from './apacheHarness.js';
 import { makeTempSite, type TempSite } from './helpers.js';
 import { HOSTILE } from './hostilePaths.js';
 
@@ -146,6 +146,10 @@ function targetsFor(path: string): string[] {
 }
 
 const Differential = suite('Apache and the runtime agree');
+
+Differential('Apache 2.4 is here (under CI=true it must be)', () => {
+  requireApacheInCi(binary);
+});
 
 Differential('on every row of the sample map, its unmapped files, assets and /data', async () => {
   if (!binary) return;

@@ -21,16 +21,19 @@ export function findApache(): string | undefined {
 }
 
 /**
- * Whether the Apache tests can run. Without Apache they fail under CI=true (CI must install
- * it) and are skipped, loudly, elsewhere.
+ * The apache2 binary for the Apache tests, or undefined — with a loud warning — when it is not
+ * installed. Test files then skip their tests, except under CI=true, where requireApache()
+ * fails: CI must install Apache.
  */
 export function apacheOrSkip(what: string): string | undefined {
   const binary = findApache();
-  if (binary) return binary;
-  const message = `${what}: Apache 2.4 (apache2) is not installed`;
-  if (process.env.CI === 'true') throw new Error(`${message}; CI must install it (apt-get install -y apache2)`);
-  console.warn(`\n!!! SKIPPED: ${message}. Install it with: apt-get install -y apache2 apache2-utils\n`);
-  return undefined;
+  if (!binary) console.warn(`\n!!! ${what}: Apache 2.4 (apache2) is not installed${process.env.CI === 'true' ? ' — FAILING under CI=true' : ' — SKIPPED'}. Install it with: apt-get install -y apache2 apache2-utils\n`);
+  return binary;
+}
+
+/** Throws under CI=true when Apache is missing: the Apache tests must never pass by skipping in CI. */
+export function requireApacheInCi(binary: string | undefined): void {
+  if (!binary && process.env.CI === 'true') throw new Error('Apache 2.4 (apache2) is not installed; CI must install it (apt-get install -y apache2 apache2-utils)');
 }
 
 /** A port nobody listens on right now. */

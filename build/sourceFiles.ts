@@ -3,7 +3,7 @@
  * is ever read: not by `..`, encoded `..`, backslashes, absolute paths, or symbolic links
  * that point out of it (DESIGN.md "Sources").
  */
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { type Stats, lstatSync, realpathSync, statSync } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { SourceError, isAbsent } from './errors.js';
@@ -12,24 +12,11 @@ import { problemWithRelativePath } from './pagePath.js';
 export interface SourceFile {
   /** Absolute, symlinks resolved. */
   absolute: string;
+  stats: Stats;
   size: number;
   mtimeMs: number;
   /** size:mtime, which changes whenever the file does (the build's cheap change test). */
   sig: string;
-}
-
-const realRoots = new Map<string, Promise<string>>();
-
-function realRoot(root: string): Promise<string> {
-  let real = realRoots.get(root);
-  if (!real) {
-    real = realpath(root).catch((error: unknown) => {
-      realRoots.delete(root);
-      throw error;
-    });
-    realRoots.set(root, real);
-  }
-  return real;
 }
 
 export function signatureOf(stats: { size: number; mtimeMs: number }): string {
@@ -37,35 +24,10 @@ export function signatureOf(stats: { size: number; mtimeMs: number }): string {
 }
 
 /**
- * The regular file at `rel` inside `root`, or undefined when there is none. Throws
- * SourceError when `rel` is unsafe or resolves outside the root.
- */
-export async function findInside(root: string, rel: string, what: string): Promise<SourceFile | undefined> {
-  const problem = problemWithRelativePath(rel);
-  if (problem) throw new SourceError(`${what} ${JSON.stringify(rel)} ${problem}`);
-  let absolute: string;
-  let base: string;
-  try {
-    base = await realRoot(root);
-    absolute = await realpath(join(root, rel));
-  } catch (error) {
-    if (isAbsent(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
-    throw new SourceError(`${what} ${JSON.stringify(rel)}: ${(error as Error).message}`, { cause: error });
-  }
-  if (!absolute.startsWith(base + sep)) throw new SourceError(`${what} ${JSON.stringify(rel)} resolves outside its root ${root}`);
-  const stats = await stat(absolute).catch((error: unknown) => {
-    if (isAbsent(error)) return undefined;
-    throw error;
-  });
-  if (!stats?.isFile()) return undefined;
-  return { absolute, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
-}
-
-/**
- * findInside for many files at once, synchronously: a build stats thousands of sources,
- * and a sync stat costs a fraction of a promise round trip through the thread pool. Folder
- * real paths are cached (one realpath per folder, not per file), so only a file that is
- * itself a symbolic link costs another. Make a new locator for each build: the cache
+ * Finds files inside a root, synchronously: a build stats thousands of sources, and a sync
+ * stat costs a fraction of a promise round trip through the thread pool. Folder real paths
+ * are cached (one realpath per folder, not per file), so only a file that is itself a
+ * symbolic link costs another. Make a new locator for each build or request: the cache
  * assumes folders do not move while it lives.
  */
 export class SourceLocator {
@@ -85,7 +47,19 @@ export class SourceLocator {
     return real;
   }
 
-  /** As findInside: the regular file, undefined when absent, SourceError when unsafe. */
+  /** find() for requests: a path that is unsafe (a link out of the root, `..`) or unreadable counts as absent. */
+  findIfSafe(root: string, rel: string): SourceFile | undefined {
+    try {
+      return this.find(root, rel, 'file');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The regular file at `rel` inside `root`, or undefined when there is none. Throws
+   * SourceError when `rel` is unsafe or resolves outside the root.
+   */
   find(root: string, rel: string, what: string): SourceFile | undefined {
     const problem = problemWithRelativePath(rel);
     if (problem) throw new SourceError(`${what} ${JSON.stringify(rel)} ${problem}`);
@@ -107,7 +81,7 @@ export class SourceLocator {
       stats = statSync(absolute, { throwIfNoEntry: false });
     }
     if (!stats?.isFile()) return undefined;
-    return { absolute, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
+    return { absolute, stats, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
   }
 }
 
@@ -123,7 +97,7 @@ export interface LegacyEntry {
  * through links (no cycles).
  */
 export async function* walkLegacyTree(root: string): AsyncGenerator<LegacyEntry> {
-  const base = await realRoot(root);
+  const base = await realpath(root);
   async function* walk(dir: string, prefix: string): AsyncGenerator<LegacyEntry> {
     const entries = [];
     for await (const entry of await opendir(dir)) entries.push(entry);

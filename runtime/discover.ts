@@ -59,12 +59,7 @@ export function discoverPath(config: Config, store: PageMapStore, path: string):
   const rel = path.slice(1);
   if (isHidden(rel)) return undefined;
   // Synchronous: a miss is answered in microseconds from the page cache, not thread-pool hops.
-  let file;
-  try {
-    file = new SourceLocator().find(config.legacyDir, rel, 'legacy file');
-  } catch {
-    return undefined; // unsafe (a link out of the root) counts as absent
-  }
+  const file = new SourceLocator().findIfSafe(config.legacyDir, rel);
   if (!file) return undefined;
   const row = rowForLegacyFile(config, rel, file.size);
   // A name that canonicalises to another path (an NFD file name) is not what was asked for.

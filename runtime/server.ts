@@ -17,7 +17,7 @@ import { type MediaTypes, contentTypeFor, loadMediaTypes } from '../build/mediaT
 import { escapeHtml } from '../build/html.js';
 import type { PageMapStore } from '../build/pageMap.js';
 import { PREFIX_PAGE_FILE, encodePath } from '../build/pagePath.js';
-import { findInside } from '../build/sourceFiles.js';
+import { SourceLocator } from '../build/sourceFiles.js';
 import { logResponses } from './accessLog.js';
 import { discoverPath } from './discover.js';
 import { FileCache } from './fileCache.js';
@@ -136,10 +136,8 @@ export class Runtime {
         return stats ? this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.asset) : this.sendStatus(req, res, 404);
       }
       case 'data': {
-        const file = await findInside(this.config.legacyDir, resolution.rel, 'data file').catch(() => undefined);
-        if (!file) return this.sendStatus(req, res, 404);
-        const stats = statFile(file.absolute);
-        return stats ? this.sendFile(req, res, this.config.legacyDir, resolution.rel, stats, CACHE_POLICY.page) : this.sendStatus(req, res, 404);
+        const file = new SourceLocator().findIfSafe(this.config.legacyDir, resolution.rel);
+        return file ? this.sendFile(req, res, this.config.legacyDir, resolution.rel, file.stats, CACHE_POLICY.page) : this.sendStatus(req, res, 404);
       }
       case 'page': {
         const { path } = resolution.row;

@@ -2,7 +2,7 @@
  * The path of an HTTP request, decoded and normalised the way Apache does it before it
  * looks at the file system (DESIGN.md "Request resolution", rule 2). Pure.
  */
-import { ASSET_PREFIX, DATA_PREFIX, canonicalPath, pathForExport } from '../build/pagePath.js';
+import { ASSET_PREFIX, DATA_PREFIX, canonicalPath, pathForExport, percentDecode } from '../build/pagePath.js';
 
 export interface RequestTarget {
   /** The canonical page path (a trailing slash already turned into index.html). */
@@ -20,31 +20,17 @@ export interface RequestPathError {
   reason: string;
 }
 
-const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 const CONTROL = /\p{Cc}/u;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// The first %-sequence Apache refuses: one that starts no escape (400), or an encoded slash or
+// NUL (404: AllowEncodedSlashes Off).
+const REFUSED_ESCAPE = /%(?![0-9A-Fa-f]{2})|%2f|%00/i;
 
-/** Decode %XX strictly: a % that starts no escape is a bad request, as in Apache. */
+/** Decode %XX strictly, as Apache does before it looks at the file system. */
 function decodeStrict(raw: string): string | RequestPathError {
-  const bytes: number[] = [];
-  const utf8 = new TextEncoder();
-  for (let i = 0; i < raw.length; i++) {
-    const char = String.fromCodePoint(raw.codePointAt(i)!);
-    if (char.length === 2) i++;
-    if (char === '%') {
-      const hex = raw.slice(i + 1, i + 3);
-      if (!HEX_PAIR.test(hex)) return { status: 400, reason: 'bad %-escape' };
-      const byte = parseInt(hex, 16);
-      // Apache (AllowEncodedSlashes Off) answers 404 for an encoded slash or NUL.
-      if (byte === 0x2f || byte === 0) return { status: 404, reason: 'encoded slash or NUL' };
-      bytes.push(byte);
-      i += 2;
-    } else {
-      for (const byte of utf8.encode(char)) bytes.push(byte);
-    }
-  }
+  const refused = REFUSED_ESCAPE.exec(raw);
+  if (refused) return refused[0] === '%' ? { status: 400, reason: 'bad %-escape' } : { status: 404, reason: 'encoded slash or NUL' };
   try {
-    return strictUtf8.decode(Uint8Array.from(bytes));
+    return percentDecode(raw);
   } catch {
     return { status: 400, reason: 'path is not UTF-8' };
   }

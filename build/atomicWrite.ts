@@ -5,13 +5,14 @@
  * few folders, and a mkdir per file would double its system calls.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isAbsent } from './errors.js';
 
-/** Temp files start with this, so a crash's leftovers are recognisable and never served as pages. */
+/** Temp files start with this, then the writer's pid: a crash's leftovers are recognisable, and whose they were. */
 export const TEMP_PREFIX = '.pagemap-tmp-';
+const TEMP_NAME = /^\.pagemap-tmp-(\d+)-/;
 
 let counter = 0;
 
@@ -63,4 +64,33 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/** Whether a process with this pid is running (EPERM: it is, but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the temp files in `dir` whose writer is no longer running (a killed build's); a live
+ * process's are left alone, since it is about to rename them. Returns how many were removed.
+ */
+export async function removeDeadTempFiles(dir: string): Promise<number> {
+  const names = await readdir(dir).catch((error: unknown) => {
+    if (isAbsent(error)) return [];
+    throw error;
+  });
+  let removed = 0;
+  for (const name of names) {
+    const pid = TEMP_NAME.exec(name)?.[1];
+    if (pid === undefined || isProcessAlive(Number(pid))) continue;
+    await rm(join(dir, name), { force: true, recursive: true });
+    removed++;
+  }
+  return removed;
 }

@@ -5,23 +5,27 @@
  * no sources and writes nothing.
  *
  * Two phases: first a synchronous pass stats every source and output and drops what is
- * current (cheap: no promise per file); then the rest is read, hashed, rendered — in worker
- * threads when there is much of it — and written, with bounded concurrency.
+ * current (cheap: no promise per file); then the rest is read, hashed, rendered (in worker
+ * threads: renderPool.ts) and written, with bounded concurrency.
+ *
+ * A build may be killed at any moment. Before it writes, it records the files it is about to
+ * create and journals the folders it writes into (recordIntent); the next build removes what
+ * a dead build left: its temp files, and any file no row owns.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
-import { writeApacheConfig } from './apacheConfig.js';
-import { copyFileAtomic } from './atomicWrite.js';
+import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
+import { copyFileAtomic, removeDeadTempFiles, isProcessAlive } from './atomicWrite.js';
 import { type PlannedPage, assetFile, hashParts, outputFileFor, planPages, planRemovals } from './buildPlan.js';
 import type { Config } from './config.js';
-import { SourceError, isAbsent } from './errors.js';
+import { MissingSourceError, isAbsent } from './errors.js';
 import type { OutputRecord, PageMapStore } from './pageMap.js';
 import { type ProduceRequest, breadcrumbShape } from './pageRenderer.js';
 import { parseSource } from './pageRow.js';
-import { POOL_THRESHOLD, type RenderService, inlineRenderer, rendererFor, workerPool } from './renderPool.js';
+import { POOL_THRESHOLD, type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
 import { type SourceFile, SourceLocator, signatureOf } from './sourceFiles.js';
 import { type HasPage, type SiteTemplate, loadTemplate } from './template.js';
 
@@ -31,6 +35,8 @@ export type Outcome = (typeof OUTCOMES)[number];
 export interface BuildFailure {
   path: string;
   message: string;
+  /** The source does not exist: the page is absent (404), not broken (500). */
+  isMissingSource: boolean;
 }
 
 export interface BuildReport {
@@ -58,9 +64,20 @@ interface OutputJob {
   /** Hash of everything besides the source bytes that shapes the output. */
   inputKey: string;
   locate: (locator: SourceLocator) => SourceFile | undefined;
+  /** The error when the source is not there. */
   missing: string;
   /** For a rendered page: what the renderer needs, given its source. Absent: the source is copied. */
   render?: (source: SourceFile) => Omit<ProduceRequest, 'target' | 'previousHash'>;
+}
+
+/** The build state key under which the Apache files last written are recorded. */
+const APACHE_STATE_KEY = 'apache';
+
+let builds = 0;
+
+/** Names one build in the journal: unique within the process, and the process is in it. */
+function newOwner(): string {
+  return `${process.pid}:${builds++}`;
 }
 
 async function hashFile(file: string): Promise<string> {
@@ -167,6 +184,9 @@ interface Work {
   outputSig: string | undefined;
 }
 
+/** Where the pages come from: the renderer to use for `count` renders, and whether to close it after. */
+type RendererSource = (count: number) => { renderer: RenderService | Promise<RenderService>; isKept: boolean };
+
 /**
  * Carry out jobs: remove the `removable` files first (a page that moves into a folder frees
  * its old name), then run the jobs, skipping what `recorded` shows to be current. Records
@@ -176,31 +196,29 @@ interface Work {
 async function execute(
   config: Config,
   store: PageMapStore,
-  template: SiteTemplate,
   jobs: readonly OutputJob[],
   recorded: ReadonlyMap<string, OutputRecord>,
   removable: Iterable<string>,
-  options: BuildOptions & { renderer?: () => Promise<RenderService> },
+  options: BuildOptions & { rendererFor: RendererSource },
 ): Promise<Execution> {
   const counts: Record<Outcome, number> = { written: 0, unchanged: 0, removed: 0, failed: 0 };
   const failures: BuildFailure[] = [];
   const written: OutputRecord[] = [];
   const removedFiles: string[] = [];
-  for (const file of removable) {
+  const intended = new Set<string>();
+  const remove = async (file: string) => {
     await removeOutput(config.publicDir, file);
     removedFiles.push(file);
     counts.removed++;
-  }
+  };
+  for (const file of removable) await remove(file);
   const trust = options.full ? new Map<string, OutputRecord>() : recorded;
   let done = 0;
   const progress = () => options.onProgress?.(++done, jobs.length);
   const fail = async (job: OutputJob, error: unknown) => {
     counts.failed++;
-    failures.push({ path: job.path || '/' + job.file, message: (error as Error).message });
-    if (recorded.has(job.file)) {
-      await removeOutput(config.publicDir, job.file).catch(() => undefined);
-      removedFiles.push(job.file);
-    }
+    failures.push({ path: job.path || '/' + job.file, message: (error as Error).message, isMissingSource: error instanceof MissingSourceError });
+    if (recorded.has(job.file) || intended.has(job.file)) await remove(job.file).catch(() => undefined);
   };
 
   // Phase one: synchronous stats rule out everything whose source and output are as recorded.
@@ -209,7 +227,7 @@ async function execute(
   for (const job of jobs) {
     try {
       const source = job.locate(locator);
-      if (!source) throw new SourceError(job.missing);
+      if (!source) throw new MissingSourceError(job.missing);
       const target = join(config.publicDir, job.file);
       const previous = trust.get(job.file);
       const outputSig = previous && signatureOfFileSync(target);
@@ -226,9 +244,19 @@ async function execute(
     }
   }
 
-  // Phase two: read and hash; render (in workers when there are many) or copy; write.
+  // Before writing: what is about to be created, and where (see recordIntent).
+  const owner = newOwner();
+  if (work.length) {
+    const newFiles = work.filter((w) => !recorded.has(w.job.file)).map(({ job }) => ({ file: job.file, path: job.path }));
+    for (const { file } of newFiles) intended.add(file);
+    const dirs = new Set(work.map(({ job }) => dirname(job.file)));
+    store.recordIntent(newFiles, [...dirs].map((dir) => ({ dir: dir === '.' ? '' : dir, owner, pid: process.pid })));
+  }
+
+  // Phase two: read and hash; render (in worker threads) or copy; write.
   const renders = work.filter((w) => w.job.render).length;
-  const renderer = renders === 0 ? undefined : await (options.renderer?.() ?? rendererFor(template, renders));
+  const source = renders === 0 ? undefined : options.rendererFor(renders);
+  const renderer = await source?.renderer;
   const limit = pLimit(config.concurrency);
   const run = async ({ job, source, target, previous, outputSig }: Work): Promise<void> => {
     let sourceHash: string;
@@ -249,9 +277,9 @@ async function execute(
   try {
     await Promise.all(work.map((w) => limit(() => run(w).catch((error: unknown) => fail(w.job, error)).finally(progress))));
   } finally {
-    if (!options.renderer) await renderer?.close();
+    if (!source?.isKept) await renderer?.close();
   }
-  store.recordOutputs(written, removedFiles);
+  store.recordOutputs(written, removedFiles, owner);
   failures.sort((a, b) => (a.path < b.path ? -1 : 1));
   return { counts, failures };
 }
@@ -264,35 +292,52 @@ function ancestorsOf(path: string): string[] {
 }
 
 /**
+ * Remove what builds killed before they finished left behind: their temp files, in the
+ * folders they journaled (their half-made pages are already recorded as stale, so planning
+ * rewrites or removes them), and temp files in the Apache folder. Returns how many files went.
+ */
+export async function clearLeftovers(config: Config, store: PageMapStore): Promise<number> {
+  const dead = store.journal().filter((entry) => !isProcessAlive(entry.pid));
+  let removed = await removeDeadTempFiles(config.apacheDir);
+  for (const dir of new Set(dead.map((entry) => entry.dir))) removed += await removeDeadTempFiles(join(config.publicDir, dir));
+  if (dead.length) store.closeJournal(new Set(dead.map((entry) => entry.owner)));
+  return removed;
+}
+
+export interface SiteBuilderOptions {
+  /**
+   * Keep render workers between builds (the runtime's misses, the watcher's edits): starting
+   * one costs ~50 ms. Default: a pool per build, stopped when it ends.
+   */
+  keepRenderer?: boolean;
+}
+
+/**
  * Builds a site: everything (the full build) or just some pages (the runtime's misses and
  * the watcher's changes). Holds the loaded template; reloadTemplate() after it changes.
  */
-export interface SiteBuilderOptions {
-  /**
-   * Keep this many render workers for small builds instead of rendering on the calling
-   * thread: a server must not stall while a big page renders. 0 (default) renders small
-   * builds on the calling thread.
-   */
-  keepWorkers?: number;
-}
-
 export class SiteBuilder {
   readonly config: Config;
   readonly store: PageMapStore;
   private template: SiteTemplate;
-  private readonly keepWorkers: number;
-  /** The renderer kept between small builds (the runtime's misses, the watcher's edits). */
-  private kept: Promise<RenderService> | undefined;
+  private readonly keepRenderer: boolean;
+  private readonly limits: RenderLimits;
+  /** The renderer kept between builds, when keepRenderer is set. */
+  private kept: RenderService | undefined;
 
   private constructor(config: Config, store: PageMapStore, template: SiteTemplate, options: SiteBuilderOptions) {
     this.config = config;
     this.store = store;
     this.template = template;
-    this.keepWorkers = options.keepWorkers ?? 0;
+    this.keepRenderer = options.keepRenderer ?? false;
+    this.limits = { timeoutMs: config.renderTimeoutSeconds * 1000, memoryMb: config.renderMemoryMb };
   }
 
+  /** Load the template and clear what a killed build left behind. */
   static async open(config: Config, store: PageMapStore, options: SiteBuilderOptions = {}): Promise<SiteBuilder> {
-    return new SiteBuilder(config, store, await loadTemplate(config.templatesDir), options);
+    const builder = new SiteBuilder(config, store, await loadTemplate(config.templatesDir), options);
+    await clearLeftovers(config, store);
+    return builder;
   }
 
   async reloadTemplate(): Promise<void> {
@@ -300,15 +345,17 @@ export class SiteBuilder {
     await this.dropKeptRenderer();
   }
 
-  private keptRenderer(): Promise<RenderService> {
-    this.kept ??= this.keepWorkers > 0 ? Promise.resolve(workerPool(this.template, this.keepWorkers)) : inlineRenderer(this.template);
-    return this.kept;
-  }
+  /** The renderer for `count` pages: the kept one, or a pool of its own for this build. */
+  private readonly rendererFor: RendererSource = (count) => {
+    if (!this.keepRenderer) return { renderer: poolFor(this.template, count, this.limits), isKept: false };
+    this.kept ??= keptPool(this.template, this.limits);
+    return { renderer: this.kept, isKept: true };
+  };
 
   private async dropKeptRenderer(): Promise<void> {
     const kept = this.kept;
     this.kept = undefined;
-    await (await kept)?.close();
+    await kept?.close();
   }
 
   /** Stop the kept render workers. */
@@ -323,29 +370,34 @@ export class SiteBuilder {
   async buildAll(options: BuildOptions = {}): Promise<BuildReport> {
     const started = performance.now();
     const { config, store, template } = this;
+    await clearLeftovers(config, store);
     const rows = store.all();
     const recorded = store.outputs();
     const { pages, index } = planPages(rows);
     // A first (or --full) build renders everything: start the workers now, so loading their
     // modules overlaps the planning and the stat pass instead of following them.
-    const early = (options.full || recorded.size === 0) && pages.length >= POOL_THRESHOLD ? rendererFor(template, pages.length) : undefined;
+    const isEarly = !this.keepRenderer && (options.full || recorded.size === 0) && pages.length >= POOL_THRESHOLD;
+    const early = isEarly ? poolFor(template, pages.length, this.limits) : undefined;
     const hasPage: HasPage = (path) => index.has(path);
     const jobs = [...pages.map((page) => pageJob(config, template, page, hasPage)), ...(await siteJobs(config, template, hasPage))];
     const removable = planRemovals(recorded.keys(), new Set(jobs.map((job) => job.file)));
     let execution: Execution;
     try {
-      execution = await execute(config, store, template, jobs, recorded, removable, { ...options, renderer: early && (() => Promise.resolve(early)) });
+      const rendererFor: RendererSource = early ? () => ({ renderer: early, isKept: true }) : this.rendererFor;
+      execution = await execute(config, store, jobs, recorded, removable, { ...options, rendererFor });
     } finally {
-      await (await early)?.close();
+      await early?.close();
     }
     const { counts, failures } = execution;
     const warnings: string[] = [];
     try {
-      const warning = await writeApacheConfig(config, rows);
+      const previous = store.getState(APACHE_STATE_KEY);
+      const { state, warning } = await writeApacheConfig(config, rows, previous === undefined ? undefined : (JSON.parse(previous) as ApacheState));
+      store.setState(APACHE_STATE_KEY, JSON.stringify(state));
       if (warning) warnings.push(warning);
     } catch (error) {
       counts.failed++;
-      failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}` });
+      failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}`, isMissingSource: false });
     }
     return { pages: pages.length, counts, failures, warnings, elapsedMs: performance.now() - started };
   }
@@ -375,8 +427,7 @@ export class SiteBuilder {
       if (row && file) jobs.push(pageJob(config, template, { path, file, row, source: parseSource(200, row.source) as PlannedPage['source'] }, hasPage));
       removable.push(...records.filter((record) => record.file !== file).map((record) => record.file));
     }
-    const renderer = jobs.length < POOL_THRESHOLD ? () => this.keptRenderer() : undefined;
-    const { counts, failures } = await execute(config, store, template, jobs, recorded, removable.sort().reverse(), { ...options, renderer });
+    const { counts, failures } = await execute(config, store, jobs, recorded, removable.sort().reverse(), { ...options, rendererFor: this.rendererFor });
     return { pages: jobs.length, counts, failures, warnings: [], elapsedMs: performance.now() - started };
   }
 }

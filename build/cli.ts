@@ -6,15 +6,17 @@
  */
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { type BuildReport, runBuild } from './build.js';
+import { type BuildReport, SiteBuilder } from './build.js';
 import { type Config, resolveConfig } from './config.js';
 import { PagemapError } from './errors.js';
 import { formatOf, readMapFile, serialiseMap } from './mapTransfer.js';
-import type { PageMapStore } from './pageMap.js';
+import { type PageMapStore, databaseProblem } from './pageMap.js';
 import { pathForExport } from './pagePath.js';
-import { type Origin, type Status, isOrigin, isStatus } from './pageRow.js';
-import { openPageMap } from './site.js';
+import { type Origin, type Status, type ValidRow, isOrigin, isStatus, parseSource } from './pageRow.js';
+import { initSite, openPageMap } from './site.js';
+import { SourceLocator } from './sourceFiles.js';
 
 class UsageError extends PagemapError {
   constructor(message: string) {
@@ -27,6 +29,7 @@ const GLOBAL_HELP = `pagemap — migrate a legacy website page by page without b
 Usage: pagemap <command> [options]
 
 Commands:
+  init [DIR]                      start a site of your own: config, wiki, legacy folder, a first page
   map list [--status N] [--search TEXT] [--origin O] [--json]   list rows of the page map
   map set PATH STATUS [SOURCE]    add or change a row (200 wiki:Name | file:rel/path, 301/302 URL, 404, 410)
   map rm PATH                     remove a row
@@ -39,10 +42,14 @@ Commands:
   watch                           build, then keep public/ up to date as sources and the map change
   misses [--top N] [--json]       the most requested paths that found no page
 
-Every command takes --config FILE (default ./pagemap.config.json, else the built-in
-sample settings) and --help.`;
+Every command takes --config FILE (default: the nearest pagemap.config.json in this folder
+or above, else the shipped sample site) and --help.`;
 
 const COMMAND_HELP: Record<string, string> = {
+  init: `Usage: pagemap init [DIR]
+Start a site of your own in DIR (default: the current folder): pagemap.config.json, an empty
+wiki/ with a first page (FrontPage.md), an empty legacy/ for the old site's files, and a page
+map whose one row serves the first page at /. Nothing that exists is overwritten.`,
   'map list': `Usage: pagemap map list [--status N] [--search TEXT] [--origin manual|import|discovered] [--json]
 List rows ordered by path: status, path, source. --search matches text anywhere in the path.
 --json prints an array of {path, status, source, created, updated, origin}.`,
@@ -104,14 +111,24 @@ function expectPositionals(parsed: Parsed, min: number, max: number, command: st
   }
 }
 
-function configFrom(parsed: Parsed): Config {
-  return resolveConfig({ configFile: parsed.values.config as string | undefined });
+/** "1 page", "2 pages". */
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+function configFrom(parsed: Parsed): Config {
+  const config = resolveConfig({ configFile: parsed.values.config as string | undefined });
+  if (config.notice) process.stderr.write(`pagemap: ${config.notice}\n`);
+  return config;
+}
+
+/** Open the page map for one command; SQLite's complaints become one line naming the file. */
 async function withStore<T>(config: Config, use: (store: PageMapStore) => Promise<T> | T): Promise<T> {
   const store = await openPageMap(config);
   try {
     return await use(store);
+  } catch (error) {
+    throw databaseProblem(store.file, error) ?? error;
   } finally {
     store.close();
   }
@@ -122,14 +139,14 @@ function printReport(report: BuildReport): void {
   for (const failure of report.failures) process.stderr.write(`failed: ${failure.path}: ${failure.message}\n`);
   for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`);
   process.stderr.write(
-    `built ${report.pages} pages in ${(report.elapsedMs / 1000).toFixed(2)}s: ${counts.written} written, ${counts.unchanged} unchanged, ${counts.removed} removed, ${counts.failed} failed\n`,
+    `built ${plural(report.pages, 'page')} in ${(report.elapsedMs / 1000).toFixed(2)}s: ${counts.written} written, ${counts.unchanged} unchanged, ${counts.removed} removed, ${counts.failed} failed\n`,
   );
 }
 
-async function buildSite(config: Config, store: PageMapStore, full: boolean): Promise<BuildReport> {
+async function buildSite(builder: SiteBuilder, full: boolean): Promise<BuildReport> {
   const isTty = process.stderr.isTTY;
   let lastShown = 0;
-  const report = await runBuild(config, store, {
+  const report = await builder.buildAll({
     full,
     onProgress: isTty
       ? (done, total) => {
@@ -160,6 +177,24 @@ function openAccessLog(target: string): { write: (line: string) => void; close: 
   return { write: (line) => void stream.write(line), close: () => new Promise((resolve) => stream.end(() => resolve())) };
 }
 
+/** One row as `map list` prints it. */
+function formatRow(row: ValidRow): string {
+  return `${row.status}  ${pathForExport(row.path)}${row.source ? '  ' + row.source : ''}\n`;
+}
+
+/**
+ * What is worth knowing about a row just written: a page whose source is not there (yet:
+ * the row may come first, so it is written) answers 404; a 404/410 row keeps no source.
+ */
+function warningsForRow(config: Config, row: ValidRow, givenSource: string | undefined): string[] {
+  if ((row.status === 404 || row.status === 410) && givenSource) return [`a ${row.status} row has no source: ${JSON.stringify(givenSource)} was not stored`];
+  if (row.status !== 200) return [];
+  const source = parseSource(200, row.source);
+  const [root, rel, what] = source.kind === 'wiki' ? [config.wikiDir, source.name + '.md', 'wiki page'] : source.kind === 'file' ? [config.legacyDir, source.rel, 'legacy file'] : [];
+  if (!root || new SourceLocator().findIfSafe(root, rel!)) return [];
+  return [`${what} ${join(root, rel!)} does not exist (yet): ${pathForExport(row.path)} answers 404 until it does`];
+}
+
 async function mapCommand(sub: string | undefined, rest: string[]): Promise<number> {
   const command = `map ${sub}`;
   if (sub === undefined && (rest.includes('--help') || rest.includes('-h'))) {
@@ -186,8 +221,8 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
         store.list({ status: status === undefined ? undefined : (Number(status) as Status), search: search as string | undefined, origin: origin as Origin | undefined }),
       );
       if (json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-      else process.stdout.write(rows.map((r) => `${r.status}  ${pathForExport(r.path)}${r.source ? '  ' + r.source : ''}\n`).join(''));
-      if (!json && process.stderr.isTTY) process.stderr.write(`${rows.length} row${rows.length === 1 ? '' : 's'}\n`);
+      else process.stdout.write(rows.map(formatRow).join(''));
+      if (!json && process.stderr.isTTY) process.stderr.write(`${plural(rows.length, 'row')}\n`);
       return 0;
     }
     case 'map set': {
@@ -195,6 +230,8 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
       const [path, status, source] = parsed.positionals as [string, string, string | undefined];
       const outcome = await withStore(config, (store) => store.set({ path, status, source }));
       process.stderr.write(`${outcome}: ${path}\n`);
+      const row = await withStore(config, (store) => store.get(path)!);
+      for (const warning of warningsForRow(config, row, source)) process.stderr.write(`warning: ${warning}\n`);
       return 0;
     }
     case 'map rm': {
@@ -217,9 +254,11 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
       expectPositionals(parsed, 0, 1, command);
       const file = parsed.positionals[0];
       const format = file ? formatOf(file) : parsed.values.json ? 'json' : 'tsv';
-      const text = serialiseMap(await withStore(config, (store) => store.all()), format);
-      if (file) await writeFile(file, text);
-      else process.stdout.write(text);
+      const rows = await withStore(config, (store) => store.all());
+      const text = serialiseMap(rows, format);
+      if (!file) return (process.stdout.write(text), 0);
+      await writeFile(file, text);
+      process.stderr.write(`exported ${plural(rows.length, 'row')} to ${file}\n`);
       return 0;
     }
     case 'map discover': {
@@ -227,7 +266,8 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
       const { discoverAll } = await import('../runtime/discover.js');
       const summary = await withStore(config, (store) => discoverAll(config, store));
       for (const line of summary.skipped) process.stderr.write(`skipped: ${line}\n`);
-      process.stderr.write(`discovered ${summary.added} new of ${summary.scanned} legacy files\n`);
+      process.stdout.write(summary.added.map(formatRow).join(''));
+      process.stderr.write(`discovered ${summary.added.length} new of ${plural(summary.scanned, 'legacy file')}\n`);
       return 0;
     }
   }
@@ -243,8 +283,17 @@ async function main(argv: string[]): Promise<number> {
     if (parsed.values.help) return (console.log(COMMAND_HELP.build), 0);
     expectPositionals(parsed, 0, 0, 'build');
     const config = configFrom(parsed);
-    const report = await withStore(config, (store) => buildSite(config, store, parsed.values.full === true));
+    const report = await withStore(config, async (store) => buildSite(await SiteBuilder.open(config, store), parsed.values.full === true));
     return report.counts.failed > 0 ? 1 : 0;
+  }
+  if (command === 'init') {
+    const parsed = parse(rest, {});
+    if (parsed.values.help) return (console.log(COMMAND_HELP.init), 0);
+    expectPositionals(parsed, 0, 1, 'init');
+    const made = await initSite(parsed.positionals[0] ?? '.');
+    process.stderr.write(`created ${made.created.join(', ')}\n`);
+    process.stderr.write(`next: put the old site's files in ${made.legacyDir} (or point legacyDir at them), then run pagemap map discover and pagemap serve in ${made.dir}\n`);
+    return 0;
   }
   if (command === 'serve') {
     const parsed = parse(rest, { host: { type: 'string' }, port: { type: 'string' }, 'no-build': { type: 'boolean' }, 'no-watch': { type: 'boolean' }, 'access-log': { type: 'string' } });
@@ -256,8 +305,23 @@ async function main(argv: string[]): Promise<number> {
     const { startRuntime } = await import('../runtime/server.js');
     const accessLog = openAccessLog((parsed.values['access-log'] as string | undefined) ?? '-');
     const store = await openPageMap(config);
-    if (!parsed.values['no-build']) await buildSite(config, store, false);
-    const runtime = await startRuntime(config, store, { host: parsed.values.host as string | undefined, port, watch: !parsed.values['no-watch'], accessLog: accessLog.write });
+    let runtime;
+    try {
+      // Listen first: a port in use fails at once, before minutes of building.
+      runtime = await startRuntime(config, store, { host: parsed.values.host as string | undefined, port, watch: !parsed.values['no-watch'], accessLog: accessLog.write });
+    } catch (error) {
+      store.close();
+      await accessLog.close();
+      throw error;
+    }
+    const { host: apacheHost, port: apachePort } = config.runtimeAddress;
+    const bound = new URL(runtime.url);
+    if (Number(bound.port) !== apachePort || (parsed.values.host !== undefined && parsed.values.host !== apacheHost)) {
+      process.stderr.write(
+        `warning: Apache's pagemap.conf sends misses to ${apacheHost}:${apachePort} (runtime in ${config.configFile ?? 'the defaults'}); this server listens on ${bound.host}, so Apache does not reach it\n`,
+      );
+    }
+    if (!parsed.values['no-build']) await buildSite(runtime.builder, false);
     process.stderr.write(`pagemap: serving ${config.publicDir} on ${runtime.url}/${parsed.values['no-watch'] ? '' : ', watching for changes'}\n`);
     await untilSignal();
     process.stderr.write('pagemap: stopping\n');
@@ -271,15 +335,16 @@ async function main(argv: string[]): Promise<number> {
     if (parsed.values.help) return (console.log(COMMAND_HELP.watch), 0);
     expectPositionals(parsed, 0, 0, 'watch');
     const config = configFrom(parsed);
-    const { SiteBuilder } = await import('./build.js');
     const { SiteWatcher } = await import('../runtime/watch.js');
     const store = await openPageMap(config);
-    await buildSite(config, store, false);
-    const watcher = new SiteWatcher(await SiteBuilder.open(config, store));
+    const builder = await SiteBuilder.open(config, store, { keepRenderer: true });
+    await buildSite(builder, false);
+    const watcher = new SiteWatcher(builder);
     await watcher.start();
     process.stderr.write(`pagemap: watching ${config.wikiDir}, ${config.templatesDir}, ${config.legacyDir} and the map\n`);
     await untilSignal();
     await watcher.close();
+    await builder.close();
     store.close();
     return 0;
   }
@@ -298,11 +363,33 @@ async function main(argv: string[]): Promise<number> {
   throw new UsageError(`unknown command ${JSON.stringify(command)} (see pagemap --help)`);
 }
 
+let isFinished = false;
+// A task that never settles would let Node exit with 0 when nothing else is left to run: a
+// build that did not finish must never look like one that did.
+process.on('exit', () => {
+  if (isFinished) return;
+  process.stderr.write('error: pagemap stopped before finishing its work (nothing was left running to finish it); this is a bug in pagemap\n');
+  process.exitCode = 1;
+});
+// `pagemap map list | head -1`: the reader has all it wants; stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  isFinished = true;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
+  (code) => {
+    isFinished = true;
+    process.exitCode = code;
+  },
   (error: unknown) => {
+    isFinished = true;
     const isUsage = error instanceof UsageError;
-    process.stderr.write(`error: ${error instanceof PagemapError ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
+    // One line, whatever happened; the stack only when asked for.
+    const detail = process.env.PAGEMAP_DEBUG ? `\n${(error as Error)?.stack ?? ''}` : '';
+    const message = error instanceof PagemapError ? error.message : `${(error as Error)?.message ?? String(error)} (internal error; PAGEMAP_DEBUG=1 shows where)`;
+    process.stderr.write(`error: ${message.replace(/\n(?!  )/g, ' ')}${detail}\n`);
     process.exitCode = isUsage ? 2 : 1;
   },
 );

@@ -3,10 +3,10 @@
  * settings every command uses (house style 4): defaults filled, paths made absolute,
  * values checked with errors that name the key, the result frozen.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, isAbsent } from './errors.js';
+import { ConfigError } from './errors.js';
 
 /** The repository or installed package root: the shipped templates and sample live here. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -15,6 +15,8 @@ export const DEFAULT_CONFIG_FILE = 'pagemap.config.json';
 export interface Config {
   /** The config file read, or undefined when the built-in defaults were used. */
   readonly configFile: string | undefined;
+  /** Said once by the CLI when no config file was found: what it uses instead. */
+  readonly notice: string | undefined;
   readonly wikiDir: string;
   readonly legacyDir: string;
   readonly publicDir: string;
@@ -24,8 +26,11 @@ export interface Config {
   readonly apacheDir: string;
   /** A map export (TSV or JSON) that seeds a new, empty database; undefined for none. */
   readonly seedMap: string | undefined;
+  /** Where the runtime listens: the config's runtime address, unless HOST/PORT or options say otherwise. */
   readonly host: string;
   readonly port: number;
+  /** The config's runtime address, never the environment's: where Apache sends misses. */
+  readonly runtimeAddress: { readonly host: string; readonly port: number };
   /** Lower-case extensions, with the dot, of files served from /data (downloads). */
   readonly dataExtensions: readonly string[];
   /** Files at least this large are data resources too; undefined for no size rule. */
@@ -34,6 +39,12 @@ export interface Config {
   readonly concurrency: number;
   /** The mime.types file Apache's TypesConfig reads; the runtime names files by it too. */
   readonly mimeTypes: string;
+  /** A page rendering longer than this is stopped and fails. */
+  readonly renderTimeoutSeconds: number;
+  /** Each render worker's JavaScript heap; a page needing more fails alone. */
+  readonly renderMemoryMb: number;
+  /** At most this many distinct missing paths are kept (the misses table is fed by anonymous requests). */
+  readonly missesMax: number;
 }
 
 /** What a config file or a caller may set; every key is optional. */
@@ -50,6 +61,9 @@ export interface ConfigInput {
   dataMinBytes?: number | null;
   concurrency?: number;
   mimeTypes?: string;
+  renderTimeoutSeconds?: number;
+  renderMemoryMb?: number;
+  missesMax?: number;
 }
 
 const DEFAULTS = {
@@ -69,11 +83,20 @@ const DEFAULTS = {
  */
 const DEFAULT_CONCURRENCY = 64;
 
+/** Whole-number settings: default, and the range a value must fall in. */
+const NUMBER_KEYS = {
+  concurrency: { fallback: DEFAULT_CONCURRENCY, min: 1, max: 256 },
+  renderTimeoutSeconds: { fallback: 60, min: 1, max: 86_400 },
+  renderMemoryMb: { fallback: 1024, min: 16, max: 65_536 },
+  missesMax: { fallback: 100_000, min: 1, max: 100_000_000 },
+} as const;
+type NumberKey = keyof typeof NUMBER_KEYS;
+
 const PATH_KEYS = ['wikiDir', 'legacyDir', 'publicDir', 'templatesDir', 'database', 'apacheDir', 'seedMap', 'mimeTypes'] as const;
-const KNOWN_KEYS = new Set<string>([...PATH_KEYS, 'runtime', 'dataExtensions', 'dataMinBytes', 'concurrency']);
+const KNOWN_KEYS = new Set<string>([...PATH_KEYS, ...Object.keys(NUMBER_KEYS), 'runtime', 'dataExtensions', 'dataMinBytes']);
 
 export interface ResolveOptions {
-  /** `--config FILE`; when given it must exist. */
+  /** `--config FILE`; when given it must exist. Otherwise pagemap.config.json is looked for in cwd and its parents. */
   configFile?: string;
   /** Settings that win over the file (command-line options, tests). */
   overrides?: ConfigInput;
@@ -81,12 +104,11 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function readConfigFile(file: string, required: boolean): ConfigInput | undefined {
+function readConfigFile(file: string): ConfigInput {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (!required && isAbsent(error)) return undefined;
     throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`, { cause: error });
   }
   let parsed: unknown;
@@ -136,28 +158,39 @@ function checkInput(input: ConfigInput, where: string): void {
   if (size !== undefined && size !== null && (!Number.isInteger(size) || size < 0)) {
     throw new ConfigError(`${where}: dataMinBytes must be a whole number of bytes, or null`);
   }
-  const concurrency = input.concurrency;
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
-    throw new ConfigError(`${where}: concurrency must be a whole number from 1 to 256`);
+  for (const [key, { min, max }] of Object.entries(NUMBER_KEYS)) {
+    const value = input[key as NumberKey];
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+      throw new ConfigError(`${where}: ${key} must be a whole number from ${min} to ${max}`);
+    }
+  }
+}
+
+/** The nearest pagemap.config.json in `dir` or a folder above it, as npm finds package.json. */
+export function findConfigFile(dir: string): string | undefined {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const candidate = join(current, DEFAULT_CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(current) === current) return undefined;
   }
 }
 
 /**
- * Read the config (the given file, else ./pagemap.config.json if present, else the built-in
- * defaults that describe the shipped sample), apply overrides and HOST/PORT, and freeze it.
- * Relative paths are taken from the config file's folder, or from cwd without one.
+ * Read the config (the given file, else the nearest pagemap.config.json in cwd or above, else
+ * the built-in defaults that describe the shipped sample), apply overrides and HOST/PORT, and
+ * freeze it. Relative paths are taken from the config file's folder; without a file, the
+ * defaults lie in the package (the sample's content/, its .pagemap/ and public/).
  */
 export function resolveConfig(options: ResolveOptions = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  const explicit = options.configFile !== undefined;
-  const configFile = resolve(cwd, options.configFile ?? DEFAULT_CONFIG_FILE);
-  const fromFile = readConfigFile(configFile, explicit);
-  if (fromFile) checkInput(fromFile, configFile);
+  const configFile = options.configFile !== undefined ? resolve(cwd, options.configFile) : findConfigFile(cwd);
+  const fromFile = configFile === undefined ? undefined : readConfigFile(configFile);
+  if (fromFile) checkInput(fromFile, configFile!);
   const overrides = options.overrides ?? {};
   checkInput(overrides, 'options');
 
-  const baseDir = fromFile ? dirname(configFile) : cwd;
+  const baseDir = configFile ? dirname(configFile) : PACKAGE_ROOT.replace(/[\\/]$/, '');
   const pick = <K extends keyof ConfigInput>(key: K): ConfigInput[K] | undefined => (key in overrides ? overrides[key] : fromFile?.[key]);
   const pathOf = (key: (typeof PATH_KEYS)[number], fallback: string): string => {
     const value = pick(key) as string | undefined;
@@ -165,13 +198,16 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
   };
 
   const runtimeWhere = `${fromFile && !('runtime' in overrides) ? configFile : 'options'}: runtime`;
-  let { host, port } = parseAddress(runtimeWhere, pick('runtime') ?? DEFAULTS.runtime);
+  const runtimeAddress = Object.freeze(parseAddress(runtimeWhere, pick('runtime') ?? DEFAULTS.runtime));
+  let { host, port } = runtimeAddress;
   if (env.HOST !== undefined && env.HOST !== '') host = env.HOST;
   if (env.PORT !== undefined && env.PORT !== '') port = parsePort('environment variable PORT', env.PORT);
 
   const seed = pick('seedMap');
+  const number = (key: NumberKey): number => pick(key) ?? NUMBER_KEYS[key].fallback;
   const config: Config = {
-    configFile: fromFile ? configFile : undefined,
+    configFile,
+    notice: configFile ? undefined : `no ${DEFAULT_CONFIG_FILE} in ${cwd} or above: using the shipped sample site in ${join(baseDir, 'content')} (pagemap init makes a site of your own)`,
     wikiDir: pathOf('wikiDir', resolve(baseDir, DEFAULTS.wikiDir)),
     legacyDir: pathOf('legacyDir', resolve(baseDir, DEFAULTS.legacyDir)),
     publicDir: pathOf('publicDir', resolve(baseDir, DEFAULTS.publicDir)),
@@ -181,10 +217,14 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
     seedMap: seed === null ? undefined : pathOf('seedMap', fromFile ? '' : resolve(baseDir, DEFAULTS.seedMap)) || undefined,
     host,
     port,
+    runtimeAddress,
     dataExtensions: Object.freeze((pick('dataExtensions') ?? DEFAULTS.dataExtensions).map((e) => e.toLowerCase())),
     dataMinBytes: pick('dataMinBytes') ?? undefined,
-    concurrency: pick('concurrency') ?? DEFAULT_CONCURRENCY,
+    concurrency: number('concurrency'),
     mimeTypes: pathOf('mimeTypes', '/etc/mime.types'),
+    renderTimeoutSeconds: number('renderTimeoutSeconds'),
+    renderMemoryMb: number('renderMemoryMb'),
+    missesMax: number('missesMax'),
   };
   return Object.freeze(config);
 }

@@ -38,6 +38,20 @@ export class SourceError extends PagemapError {
   }
 }
 
+/** A page source that does not exist (the page answers 404 until it does). */
+export class MissingSourceError extends PagemapError {
+  constructor(message: string) {
+    super('ENOSOURCE', message);
+  }
+}
+
+/** The page map database cannot be opened or read: damaged, half deleted, not a database. */
+export class DatabaseError extends PagemapError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EDATABASE', message, options);
+  }
+}
+
 /** ENOENT and ENOTDIR mean "absent", which callers treat as an answer, not a failure. */
 export function isAbsent(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { ImportError, InvalidRowError } from './errors.js';
+import { ImportError, InvalidRowError, PagemapError, isAbsent } from './errors.js';
 import { pathForExport } from './pagePath.js';
 import { type ValidRow, validateRow } from './pageRow.js';
 
@@ -111,7 +111,8 @@ export async function readMapFile(file: string): Promise<ValidRow[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ImportError(file, [`cannot read: ${(error as Error).message}`]);
+    const why = isAbsent(error) ? 'no such file' : (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a folder' : (error as Error).message;
+    throw new PagemapError('EREAD', `cannot read map file ${file}: ${why}; nothing imported`, { cause: error });
   }
   return parseMap(text, format, file);
 }

@@ -1,6 +1,8 @@
 /**
- * Wiki source → HTML body: front matter by gray-matter, Markdown by markdown-it in its
- * CommonMark preset plus tables (the spec check in test/ measures exactly this setup).
+ * Wiki source → HTML body: front matter by gray-matter (YAML or JSON only: front matter is
+ * data, and gray-matter's JavaScript engine would run what an editor wrote), Markdown by
+ * markdown-it in its CommonMark preset plus tables (the spec check in test/ measures exactly
+ * this setup).
  */
 import type { MarkdownIt } from 'markdown-it';
 import { SourceError } from './errors.js';
@@ -17,6 +19,40 @@ export async function createMarkdown(): Promise<MarkdownIt> {
   // gray-matter is CommonJS: its function arrives as the default export.
   matter ??= (grayMatter as unknown as { default: typeof import('gray-matter') }).default;
   return markdownIt('commonmark', { html: true }).enable('table');
+}
+
+/** The languages front matter may be written in: data only. gray-matter would run `---js` as code. */
+const DATA_LANGUAGES = new Set(['', 'yaml', 'yml', 'json']);
+
+const refuseCode = (): never => {
+  throw new Error('front matter must be data (YAML or JSON), not code');
+};
+// Handed to gray-matter as well, in case its language detection ever differs from ours.
+const CODE_ENGINES_OFF = { javascript: refuseCode, js: refuseCode, coffee: refuseCode, coffeescript: refuseCode, cson: refuseCode };
+
+/**
+ * The language named after the opening `---` (`---json`), lower-cased; empty for plain `---`.
+ * Undefined when the text has no front matter as gray-matter reads it (`----` is a rule).
+ */
+export function frontMatterLanguage(text: string): string | undefined {
+  if (!text.startsWith('---') || text[3] === '-') return undefined;
+  const lineEnd = text.search(/\r?\n/);
+  return text.slice(3, lineEnd < 0 ? text.length : lineEnd).trim().toLowerCase();
+}
+
+/** Split front matter from the Markdown. Throws SourceError (naming `what`) for anything but YAML or JSON data. */
+function splitFrontMatter(text: string, what: string): { data: Record<string, unknown>; content: string } {
+  const language = frontMatterLanguage(text);
+  if (language === undefined) return { data: {}, content: text };
+  if (!DATA_LANGUAGES.has(language)) {
+    throw new SourceError(`${what}: front matter in ${JSON.stringify(language)} is refused: front matter is data, written in YAML or JSON, never code`);
+  }
+  try {
+    // Passing options turns off gray-matter's unbounded cache keyed by file text.
+    return matter!(text, { engines: CODE_ENGINES_OFF });
+  } catch (error) {
+    throw new SourceError(`${what}: bad front matter: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
 }
 
 export interface WikiDocument {
@@ -40,14 +76,7 @@ function firstH1(tokens: ReturnType<MarkdownIt['parse']>): string | undefined {
  */
 export function renderWiki(md: MarkdownIt, text: string, fallbackTitle: string, what: string): WikiDocument {
   if (!matter) throw new Error('createMarkdown() must run before renderWiki()');
-  let parsed: { data: Record<string, unknown>; content: string };
-  try {
-    // Passing options turns off gray-matter's unbounded cache keyed by file text. Most of its
-    // cost is set-up, so a page without front matter skips it.
-    parsed = text.startsWith('---') ? matter!(text, {}) : { data: {}, content: text };
-  } catch (error) {
-    throw new SourceError(`${what}: bad front matter: ${(error as Error).message.split('\n')[0]}`, { cause: error });
-  }
+  const parsed = splitFrontMatter(text, what);
   const data = parsed.data ?? {};
   if (data.title !== undefined && typeof data.title !== 'string' && typeof data.title !== 'number') {
     throw new SourceError(`${what}: front matter "title" must be text`);

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PagemapError } from './errors.js';
+import { DatabaseError, PagemapError } from './errors.js';
 import { canonicalPath } from './pagePath.js';
 import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, validateRow } from './pageRow.js';
 
@@ -69,6 +69,20 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;
    CREATE INDEX pages_by_source ON pages (source) WHERE status = 200;
    CREATE INDEX outputs_by_path ON outputs (path);`,
+  // 3: the build's journal (folders of public/ a running build writes into, so a killed build's
+  // temp files can be found), small named state (the Apache files last written), and the
+  // order in which misses are dropped when the table is full.
+  `CREATE TABLE build_journal (
+     dir   TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     pid   INTEGER NOT NULL,
+     PRIMARY KEY (dir, owner)
+   ) WITHOUT ROWID;
+   CREATE TABLE build_state (
+     key   TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX misses_by_rank ON misses (count, last_seen);`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -79,6 +93,14 @@ export interface MissRecord {
   count: number;
   firstSeen: string;
   lastSeen: string;
+}
+
+/** A build's journal entry: a folder of public/ (relative, '' for public/ itself) it writes into. */
+export interface JournalEntry {
+  dir: string;
+  /** Which build: unique per process and build. */
+  owner: string;
+  pid: number;
 }
 
 export interface StoreOptions {
@@ -92,58 +114,98 @@ function likePattern(text: string): string {
   return '%' + text.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 }
 
+/**
+ * SQLite's complaint about the database file, as one line that names the file and says what
+ * to do; undefined for an error that is not SQLite's.
+ */
+export function databaseProblem(file: string, error: unknown): DatabaseError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  const advice =
+    code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')
+      ? 'the file is damaged or not a page map: restore it from a backup, or move it aside and import your last map export (pagemap map import FILE)'
+      : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+        ? 'another process holds it locked: try again'
+        : code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')
+          ? 'check that the file and its folder exist and can be written'
+          : code.startsWith('SQLITE_FULL')
+            ? 'the disk is full'
+            : 'see SQLite\'s message';
+  return new DatabaseError(`page map ${file}: ${(error as Error).message} (${code}); ${advice}`, { cause: error });
+}
+
+/** Every statement the store runs, prepared once. */
+function prepareStatements(db: Database.Database) {
+  return {
+    get: db.prepare<[string], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE path = ?'),
+    all: db.prepare<[], PageRow>('SELECT path, status, source, created, updated, origin FROM pages ORDER BY path'),
+    count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pages'),
+    below: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM pages WHERE path > ? AND path < ? AND status = 200 LIMIT 1'),
+    insert: db.prepare('INSERT INTO pages (path, status, source, created, updated, origin) VALUES (@path, @status, @source, @now, @now, @origin)'),
+    update: db.prepare('UPDATE pages SET status = @status, source = @source, updated = @now, origin = @origin WHERE path = @path'),
+    remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
+    removeAll: db.prepare('DELETE FROM pages'),
+    outputs: db.prepare<[], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
+      'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs',
+    ),
+    putOutput: db.prepare(
+      'INSERT OR REPLACE INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (@file, @path, @inputKey, @sourceSig, @sourceHash, @outputSig)',
+    ),
+    removeOutput: db.prepare<[string]>('DELETE FROM outputs WHERE file = ?'),
+    intendOutput: db.prepare(
+      "INSERT OR IGNORE INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (@file, @path, '', '', '', '')",
+    ),
+    outputsFor: db.prepare<[string], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
+      'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs WHERE path = ?',
+    ),
+    pathsWithSource: db.prepare<[string], { path: string }>('SELECT path FROM pages WHERE source = ? AND status = 200'),
+    countMiss: db.prepare(
+      `INSERT INTO misses (path, count, first_seen, last_seen) VALUES (@path, @count, @firstSeen, @lastSeen)
+       ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen`,
+    ),
+    missCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM misses'),
+    dropMisses: db.prepare<[number]>(
+      // Least requested first, and of those the longest unseen.
+      'DELETE FROM misses WHERE path IN (SELECT path FROM misses ORDER BY count, last_seen LIMIT ?)',
+    ),
+    journal: db.prepare<[], JournalEntry>('SELECT dir, owner, pid FROM build_journal'),
+    addJournal: db.prepare('INSERT OR IGNORE INTO build_journal (dir, owner, pid) VALUES (@dir, @owner, @pid)'),
+    removeJournal: db.prepare<[string]>('DELETE FROM build_journal WHERE owner = ?'),
+    getState: db.prepare<[string], { value: string }>('SELECT value FROM build_state WHERE key = ?'),
+    setState: db.prepare<[string, string]>('INSERT OR REPLACE INTO build_state (key, value) VALUES (?, ?)'),
+    topMisses: db.prepare<[number], MissRecord>(
+      // A miss that has a row by now is answered: the list is what still needs one.
+      `SELECT path, count, first_seen AS firstSeen, last_seen AS lastSeen FROM misses AS m
+       WHERE NOT EXISTS (SELECT 1 FROM pages AS p WHERE p.path = m.path)
+       ORDER BY count DESC, last_seen DESC, path LIMIT ?`,
+    ),
+  };
+}
+
 export class PageMapStore {
   readonly file: string;
   readonly isNew: boolean;
   private readonly db: Database.Database;
   private readonly now: () => Date;
-  private readonly statements;
+  private readonly statements: ReturnType<typeof prepareStatements>;
 
   constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
     this.now = options.now ?? (() => new Date());
     if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-      this.db.pragma('busy_timeout = 5000');
-      if (!options.readonly) this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
+      db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      db.pragma('busy_timeout = 5000');
+      if (!options.readonly) db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      this.db = db;
+      this.isNew = this.migrate(file);
+      this.statements = prepareStatements(db);
     } catch (error) {
-      throw new PagemapError('EDATABASE', `cannot open page map ${file}: ${(error as Error).message}`, { cause: error });
+      if (db?.open) db.close();
+      throw error instanceof PagemapError ? error : (databaseProblem(file, error) ?? new DatabaseError(`cannot open page map ${file}: ${(error as Error).message}`, { cause: error }));
     }
-    this.isNew = this.migrate(file);
-    const db = this.db;
-    this.statements = {
-      get: db.prepare<[string], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE path = ?'),
-      all: db.prepare<[], PageRow>('SELECT path, status, source, created, updated, origin FROM pages ORDER BY path'),
-      count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pages'),
-      below: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM pages WHERE path > ? AND path < ? AND status = 200 LIMIT 1'),
-      insert: db.prepare('INSERT INTO pages (path, status, source, created, updated, origin) VALUES (@path, @status, @source, @now, @now, @origin)'),
-      update: db.prepare('UPDATE pages SET status = @status, source = @source, updated = @now, origin = @origin WHERE path = @path'),
-      remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
-      removeAll: db.prepare('DELETE FROM pages'),
-      outputs: db.prepare<[], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
-        'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs',
-      ),
-      putOutput: db.prepare(
-        'INSERT OR REPLACE INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (@file, @path, @inputKey, @sourceSig, @sourceHash, @outputSig)',
-      ),
-      removeOutput: db.prepare<[string]>('DELETE FROM outputs WHERE file = ?'),
-      outputsFor: db.prepare<[string], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
-        'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs WHERE path = ?',
-      ),
-      pathsWithSource: db.prepare<[string], { path: string }>('SELECT path FROM pages WHERE source = ? AND status = 200'),
-      countMiss: db.prepare(
-        `INSERT INTO misses (path, count, first_seen, last_seen) VALUES (@path, @count, @firstSeen, @lastSeen)
-         ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen`,
-      ),
-      topMisses: db.prepare<[number], MissRecord>(
-        // A miss that has a row by now is answered: the list is what still needs one.
-        `SELECT path, count, first_seen AS firstSeen, last_seen AS lastSeen FROM misses AS m
-         WHERE NOT EXISTS (SELECT 1 FROM pages AS p WHERE p.path = m.path)
-         ORDER BY count DESC, last_seen DESC, path LIMIT ?`,
-      ),
-    };
   }
 
   /**
@@ -154,8 +216,7 @@ export class PageMapStore {
     const readVersion = () => this.db.pragma('user_version', { simple: true }) as number;
     const found = readVersion();
     if (found > SCHEMA_VERSION) {
-      this.db.close();
-      throw new PagemapError('EDATABASE', `page map ${file} has schema version ${found}; this pagemap knows up to ${SCHEMA_VERSION}. Upgrade pagemap.`);
+      throw new DatabaseError(`page map ${file} has schema version ${found}; this pagemap knows up to ${SCHEMA_VERSION}. Upgrade pagemap.`);
     }
     if (found === SCHEMA_VERSION || this.db.readonly) return false;
     return this.db.transaction(() => {
@@ -248,12 +309,12 @@ export class PageMapStore {
     return summary;
   }
 
-  /** Insert rows whose paths have no row yet (discovery never overrides a decision). Returns how many. */
-  addMissing(rows: readonly ValidRow[], origin: Origin): number {
+  /** Insert rows whose paths have no row yet (discovery never overrides a decision). Returns those added. */
+  addMissing(rows: readonly ValidRow[], origin: Origin): ValidRow[] {
     const now = this.now().toISOString();
-    let added = 0;
+    const added: ValidRow[] = [];
     this.db.transaction(() => {
-      for (const row of rows) if (!this.statements.get.get(row.path)) (this.statements.insert.run({ ...row, origin, now }), added++);
+      for (const row of rows) if (!this.statements.get.get(row.path)) (this.statements.insert.run({ ...row, origin, now }), added.push(row));
     }).immediate();
     return added;
   }
@@ -272,11 +333,21 @@ export class PageMapStore {
     return this.statements.pathsWithSource.all(source).map((row) => row.path);
   }
 
-  /** Add counted misses in one transaction (the runtime batches them). */
-  recordMisses(misses: readonly MissRecord[]): void {
+  /**
+   * Add counted misses in one transaction (the runtime batches them), then drop the least
+   * requested and oldest until at most `max` distinct paths remain.
+   */
+  recordMisses(misses: readonly MissRecord[], max = Infinity): void {
     this.db.transaction(() => {
       for (const miss of misses) this.statements.countMiss.run(miss);
+      if (max === Infinity) return;
+      const excess = this.statements.missCount.get()!.n - max;
+      if (excess > 0) this.statements.dropMisses.run(excess);
     }).immediate();
+  }
+
+  missCount(): number {
+    return this.statements.missCount.get()!.n;
   }
 
   /** The most requested paths that had no answer and still have no row, most requested first. */
@@ -284,12 +355,46 @@ export class PageMapStore {
     return this.statements.topMisses.all(limit);
   }
 
-  /** Record what the build wrote and removed, in one transaction. */
-  recordOutputs(written: readonly OutputRecord[], removedFiles: readonly string[]): void {
+  /**
+   * Before a build writes: the files it is about to create get a record (an empty input key,
+   * so they count as stale until the build records them for real) and the folders it writes
+   * into are journaled. A build killed at any moment then leaves nothing unknown behind.
+   */
+  recordIntent(newFiles: readonly Pick<OutputRecord, 'file' | 'path'>[], journal: readonly JournalEntry[]): void {
+    this.db.transaction(() => {
+      for (const { file, path } of newFiles) this.statements.intendOutput.run({ file, path });
+      for (const entry of journal) this.statements.addJournal.run(entry);
+    }).immediate();
+  }
+
+  /** Record what the build wrote and removed, and close its journal, in one transaction. */
+  recordOutputs(written: readonly OutputRecord[], removedFiles: readonly string[], owner?: string): void {
     this.db.transaction(() => {
       for (const file of removedFiles) this.statements.removeOutput.run(file);
       for (const record of written) this.statements.putOutput.run(record);
+      if (owner !== undefined) this.statements.removeJournal.run(owner);
     }).immediate();
+  }
+
+  /** Every journal entry: those of dead processes are what a killed build left. */
+  journal(): JournalEntry[] {
+    return this.statements.journal.all();
+  }
+
+  /** Close the journal of builds whose leftovers have been cleared. */
+  closeJournal(owners: Iterable<string>): void {
+    this.db.transaction(() => {
+      for (const owner of owners) this.statements.removeJournal.run(owner);
+    }).immediate();
+  }
+
+  /** A small named value the build keeps between runs (e.g. the Apache files last written). */
+  getState(key: string): string | undefined {
+    return this.statements.getState.get(key)?.value;
+  }
+
+  setState(key: string, value: string): void {
+    this.statements.setState.run(key, value);
   }
 
   /** Changes whenever another connection commits: how a running server notices CLI edits. */

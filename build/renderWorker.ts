@@ -2,10 +2,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SourceError } from './errors.js';
 import { PageRenderer, type ProduceRequest } from './pageRenderer.js';
-import type { WorkerBatch, WorkerReply } from './renderPool.js';
-import type { SiteTemplate } from './template.js';
+import type { WorkerBatch, WorkerReply, WorkerSetup } from './renderPool.js';
 
-const renderer = await PageRenderer.create((workerData as { template: SiteTemplate }).template);
+const { template, progress } = workerData as WorkerSetup;
+const renderer = await PageRenderer.create(template);
 
 function produce(id: number, request: ProduceRequest): WorkerReply {
   try {
@@ -16,5 +16,11 @@ function produce(id: number, request: ProduceRequest): WorkerReply {
 }
 
 parentPort!.on('message', (batch: WorkerBatch) => {
-  parentPort!.postMessage(batch.map(({ id, request }) => produce(id, request)));
+  const replies = batch.map(({ id, request }) => {
+    // The pool reads this to know which page this worker is on, should it die or stall.
+    Atomics.store(progress, 0, id);
+    return produce(id, request);
+  });
+  Atomics.store(progress, 0, -1);
+  parentPort!.postMessage(replies);
 });

@@ -12,6 +12,8 @@ import { problemWithRelativePath } from './pagePath.js';
 export interface SourceFile {
   /** Absolute, symlinks resolved. */
   absolute: string;
+  /** Where it really is under its root (symlinks resolved), / separated. */
+  realRel: string;
   stats: Stats;
   size: number;
   mtimeMs: number;
@@ -81,13 +83,16 @@ export class SourceLocator {
       stats = statSync(absolute, { throwIfNoEntry: false });
     }
     if (!stats?.isFile()) return undefined;
-    return { absolute, stats, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
+    const realRel = absolute.slice(base.length + 1).split(sep).join('/');
+    return { absolute, realRel, stats, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
   }
 }
 
 export interface LegacyEntry {
   /** Relative to the legacy root, with / separators. */
   rel: string;
+  /** Where the file really is, for a link to a file elsewhere in the tree; else rel. */
+  realRel: string;
   size: number;
 }
 
@@ -108,12 +113,12 @@ export async function* walkLegacyTree(root: string): AsyncGenerator<LegacyEntry>
       if (entry.isDirectory()) {
         yield* walk(full, rel + '/');
       } else if (entry.isFile()) {
-        yield { rel, size: (await stat(full)).size };
+        yield { rel, realRel: rel, size: (await stat(full)).size };
       } else if (entry.isSymbolicLink()) {
         const target = await realpath(full).catch(() => undefined);
         if (!target?.startsWith(base + sep)) continue;
         const stats = await stat(target);
-        if (stats.isFile()) yield { rel, size: stats.size };
+        if (stats.isFile()) yield { rel, realRel: target.slice(base.length + 1).split(sep).join('/'), size: stats.size };
       }
     }
   }

@@ -3,7 +3,9 @@
  * files that have no row become rows — 200 `file:` rows, or 302s to /data for data
  * resources. Discovery only adds; it never overrides a row someone wrote.
  */
+import { stat } from 'node:fs/promises';
 import type { Config } from '../build/config.js';
+import { PagemapError } from '../build/errors.js';
 import { isDataResource } from '../build/config.js';
 import type { PageMapStore } from '../build/pageMap.js';
 import { DATA_PREFIX, pathForExport } from '../build/pagePath.js';
@@ -17,14 +19,19 @@ export function isHidden(rel: string): boolean {
 
 /**
  * The row a legacy file at `rel` (relative, / separated, as on disk) would get, or a reason
- * it cannot have one. Pure.
+ * it cannot have one. `realRel` is where the file really is when `rel` reaches it through a
+ * link inside the tree: a data resource then redirects there, since /data follows no links
+ * (Apache's -FollowSymLinks). Pure.
  */
-export function rowForLegacyFile(config: Pick<Config, 'dataExtensions' | 'dataMinBytes'>, rel: string, size: number): ValidRow | { skipped: string } {
+export function rowForLegacyFile(config: Pick<Config, 'dataExtensions' | 'dataMinBytes'>, rel: string, size: number, realRel = rel): ValidRow | { skipped: string } {
   if (isHidden(rel)) return { skipped: `${rel}: hidden file` };
   try {
     // Escape what the path syntax would read as escapes, query or fragment: the file name is literal.
     const path = pathForExport('/' + rel);
-    if (isDataResource(config, rel, size)) return validateRow({ path, status: 302, source: DATA_PREFIX + pathForExport('/' + rel) });
+    if (isDataResource(config, rel, size)) {
+      if (isHidden(realRel)) return { skipped: `${rel}: a link to the hidden file ${realRel}` };
+      return validateRow({ path, status: 302, source: DATA_PREFIX + pathForExport('/' + realRel) });
+    }
     return validateRow({ path, status: 200, source: 'file:' + rel });
   } catch (error) {
     return { skipped: `${rel}: ${(error as Error).message}` };
@@ -33,7 +40,8 @@ export function rowForLegacyFile(config: Pick<Config, 'dataExtensions' | 'dataMi
 
 export interface DiscoverySummary {
   scanned: number;
-  added: number;
+  /** The rows added, in path order. */
+  added: ValidRow[];
   skipped: string[];
 }
 
@@ -42,9 +50,14 @@ export async function discoverAll(config: Config, store: PageMapStore): Promise<
   const rows: ValidRow[] = [];
   const skipped: string[] = [];
   let scanned = 0;
+  const isRoot = await stat(config.legacyDir).then((stats) => stats.isDirectory(), () => false);
+  if (!isRoot) {
+    const where = config.configFile ? `legacyDir in ${config.configFile}` : 'the default legacyDir';
+    throw new PagemapError('ENOLEGACY', `the legacy root ${config.legacyDir} (${where}) is not a folder: create it, or point legacyDir at the old site's files`);
+  }
   for await (const entry of walkLegacyTree(config.legacyDir)) {
     scanned++;
-    const row = rowForLegacyFile(config, entry.rel, entry.size);
+    const row = rowForLegacyFile(config, entry.rel, entry.size, entry.realRel);
     if ('skipped' in row) skipped.push(row.skipped);
     else rows.push(row);
   }
@@ -61,7 +74,7 @@ export function discoverPath(config: Config, store: PageMapStore, path: string):
   // Synchronous: a miss is answered in microseconds from the page cache, not thread-pool hops.
   const file = new SourceLocator().findIfSafe(config.legacyDir, rel);
   if (!file) return undefined;
-  const row = rowForLegacyFile(config, rel, file.size);
+  const row = rowForLegacyFile(config, rel, file.size, file.realRel);
   // A name that canonicalises to another path (an NFD file name) is not what was asked for.
   if ('skipped' in row || row.path !== path) return undefined;
   store.addMissing([row], 'discovered');

@@ -3,27 +3,25 @@
  * alone by `npm start`), following runtime/resolve.ts to the letter. Pages missing from
  * public/ are rendered once and written there, so Apache serves them from then on; paths
  * with no row are looked for in the legacy tree (discovery). Files go out through
- * serve-handler; every error and status page goes out through sendStatus.
+ * fileSender.ts; every error and status page goes out through sendStatus.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Stats, statSync } from 'node:fs';
-import { join } from 'node:path';
-import serveHandler from 'serve-handler';
-import { SiteBuilder } from '../build/build.js';
+import { type BuildFailure, SiteBuilder } from '../build/build.js';
 import { assetFile, outputFileFor } from '../build/buildPlan.js';
 import type { Config } from '../build/config.js';
+import { PagemapError } from '../build/errors.js';
 import { type MediaTypes, contentTypeFor, loadMediaTypes } from '../build/mediaTypes.js';
 import { escapeHtml } from '../build/html.js';
 import type { PageMapStore } from '../build/pageMap.js';
-import { PREFIX_PAGE_FILE, encodePath } from '../build/pagePath.js';
-import { SourceLocator } from '../build/sourceFiles.js';
 import { logResponses } from './accessLog.js';
 import { discoverPath } from './discover.js';
-import { FileCache } from './fileCache.js';
+import { FileSender, type SendOutcome } from './fileSender.js';
 import { MissCounter } from './misses.js';
 import { type Resolution, SERVED_METHODS, resolveRequest } from './resolve.js';
 import { SiteWatcher, type WatchOptions } from './watch.js';
+
+export { etagFor, isNotModified } from './fileSender.js';
 
 export interface RuntimeOptions {
   host?: string;
@@ -42,32 +40,6 @@ export interface RuntimeOptions {
  */
 export const CACHE_POLICY = { page: 'no-cache', asset: 'public, max-age=3600' } as const;
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 410: 'Gone', 500: 'Internal Server Error' };
-
-/** The regular file's stats, or undefined. Synchronous: see fileCache.ts for why. */
-function statFile(file: string): Stats | undefined {
-  const stats = statSync(file, { throwIfNoEntry: false });
-  return stats?.isFile() ? stats : undefined;
-}
-
-/** Apache's default ETag (FileETag MTime Size): size and mtime in microseconds, in hex. */
-export function etagFor(stats: Pick<Stats, 'size' | 'mtimeMs'>): string {
-  return `"${Math.floor(stats.mtimeMs * 1000).toString(16)}-${stats.size.toString(16)}"`;
-}
-
-/** RFC 9110 conditional GET: If-None-Match wins; If-Modified-Since only without it. */
-export function isNotModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
-  const ifNoneMatch = req.headers['if-none-match'];
-  if (ifNoneMatch !== undefined) {
-    return ifNoneMatch.split(',').some((tag) => {
-      const t = tag.trim();
-      return t === '*' || t === etag || t === `W/${etag}`;
-    });
-  }
-  const since = Date.parse(req.headers['if-modified-since'] ?? '');
-  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
-}
-
 /** A running runtime: the server, the watcher, and counters tests can read. */
 export class Runtime {
   readonly config: Config;
@@ -78,24 +50,25 @@ export class Runtime {
   watcher: SiteWatcher | undefined;
   /** How many pages the runtime handed to the renderer (single flight keeps it at one per page). */
   renders = 0;
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Promise<BuildFailure | undefined>>();
   private readonly mediaTypes: MediaTypes;
-  private readonly files = new FileCache();
+  private readonly files: FileSender;
   private readonly log: (line: string) => void;
 
   constructor(config: Config, store: PageMapStore, builder: SiteBuilder, options: RuntimeOptions = {}) {
     this.config = config;
     this.store = store;
     this.builder = builder;
-    this.misses = new MissCounter(store);
-    this.mediaTypes = loadMediaTypes(config.mimeTypes);
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
+    this.misses = new MissCounter(store, { max: config.missesMax, log: this.log });
+    this.mediaTypes = loadMediaTypes(config.mimeTypes);
+    this.files = new FileSender(this.mediaTypes);
     const logRequest = options.accessLog ? logResponses(options.accessLog) : undefined;
     this.server = createServer((req, res) => {
       logRequest?.(req, res);
       this.handle(req, res).catch((error: unknown) => {
         this.log(`pagemap: ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
-        if (!res.headersSent) this.sendStatus(req, res, 500).catch(() => res.destroy());
+        if (!res.headersSent) this.sendStatus(req, res, 500);
         else res.destroy();
       });
     });
@@ -130,28 +103,36 @@ export class Runtime {
         return this.sendStatus(req, res, resolution.status);
       case 'miss':
         return this.sendStatus(req, res, 404);
-      case 'asset': {
-        const rel = assetFile(resolution.rel);
-        const stats = statFile(join(this.config.publicDir, rel));
-        return stats ? this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.asset) : this.sendStatus(req, res, 404);
-      }
-      case 'data': {
-        const file = new SourceLocator().findIfSafe(this.config.legacyDir, resolution.rel);
-        return file ? this.sendFile(req, res, this.config.legacyDir, resolution.rel, file.stats, CACHE_POLICY.page) : this.sendStatus(req, res, 404);
-      }
+      case 'asset':
+        return this.sendOutcome(req, res, await this.files.send(req, res, this.config.publicDir, assetFile(resolution.rel), CACHE_POLICY.asset));
+      case 'data':
+        return this.sendOutcome(req, res, await this.files.send(req, res, this.config.legacyDir, resolution.rel, CACHE_POLICY.page));
       case 'page': {
         const { path } = resolution.row;
         const rel = outputFileFor(path, this.store.hasPageBelow(path));
-        const target = join(this.config.publicDir, rel);
-        const stats = statFile(target) ?? (await this.renderOnce(path), statFile(target));
-        if (!stats) return this.sendStatus(req, res, 404);
-        return this.sendFile(req, res, this.config.publicDir, rel, stats, CACHE_POLICY.page);
+        let outcome = await this.files.send(req, res, this.config.publicDir, rel, CACHE_POLICY.page);
+        if (outcome === 'absent') {
+          const failure = await this.renderOnce(path);
+          // A page whose source is missing is absent (404); one that cannot be made is broken.
+          if (failure && !failure.isMissingSource) return this.sendStatus(req, res, 500);
+          outcome = await this.files.send(req, res, this.config.publicDir, rel, CACHE_POLICY.page);
+        }
+        return this.sendOutcome(req, res, outcome);
       }
     }
   }
 
-  /** Render (or copy) one page into public/; concurrent requests for it share one render. */
-  renderOnce(path: string): Promise<void> {
+  /** The answer when a file was not sent: 404 for none, 403 for a symbolic link (as Apache's -FollowSymLinks). */
+  private sendOutcome(req: IncomingMessage, res: ServerResponse, outcome: SendOutcome): void {
+    if (outcome === 'absent') this.sendStatus(req, res, 404);
+    else if (outcome === 'link') this.sendStatus(req, res, 403);
+  }
+
+  /**
+   * Render (or copy) one page into public/; concurrent requests for it share one render.
+   * Resolves to the page's failure, if it failed (logged here, with the path).
+   */
+  renderOnce(path: string): Promise<BuildFailure | undefined> {
     let flight = this.inFlight.get(path);
     if (!flight) {
       // A request that looked just before an earlier flight landed starts another; the build
@@ -160,6 +141,7 @@ export class Runtime {
         .buildPaths([path], { onRender: () => this.renders++ })
         .then((report) => {
           for (const failure of report.failures) this.log(`pagemap: cannot render ${failure.path}: ${failure.message}`);
+          return report.failures.find((failure) => failure.path === path);
         })
         .finally(() => this.inFlight.delete(path));
       this.inFlight.set(path, flight);
@@ -167,61 +149,15 @@ export class Runtime {
     return flight;
   }
 
-  /**
-   * Send a file: conditional requests answered here; small files from memory (fileCache.ts);
-   * ranges and big files through serve-handler (streaming, ranges, Last-Modified). The type is
-   * Apache's (mediaTypes.ts), not serve-handler's own table.
-   */
-  private async sendFile(req: IncomingMessage, res: ServerResponse, root: string, rel: string, stats: Stats, cacheControl: string): Promise<void> {
-    const etag = etagFor(stats);
-    const lastModified = stats.mtime.toUTCString();
-    if (isNotModified(req, etag, stats.mtimeMs)) {
-      res.writeHead(304, { ETag: etag, 'Last-Modified': lastModified, 'Cache-Control': cacheControl });
-      return void res.end();
-    }
-    const type = contentTypeFor(this.mediaTypes, rel);
-    const cached = req.headers.range === undefined ? this.files.read(join(root, rel), stats) : undefined;
-    if (cached) {
-      res.writeHead(200, {
-        ...(type ? { 'Content-Type': type } : {}),
-        'Content-Length': cached.body.length,
-        'Last-Modified': cached.stats.mtime.toUTCString(),
-        ETag: etagFor(cached.stats),
-        'Cache-Control': cacheControl,
-        'Accept-Ranges': 'bytes',
-      });
-      return void res.end(req.method === 'HEAD' ? undefined : cached.body);
-    }
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', cacheControl);
-    // null removes a header: no type where Apache sends none, and no Content-Disposition,
-    // whose file name (.pagemap-page) is an implementation detail.
-    const headers = [
-      { key: 'Content-Type', value: (type ?? null) as string },
-      { key: 'Content-Disposition', value: null as unknown as string },
-    ];
-    req.url = encodePath('/' + rel);
-    await serveHandler(req, res, {
-      public: root,
-      directoryListing: false,
-      cleanUrls: false,
-      trailingSlash: false,
-      symlinks: true,
-      etag: false,
-      // minimatch's ** skips dot files, hence the second pattern.
-      headers: [{ source: '**', headers }, { source: `**/${PREFIX_PAGE_FILE}`, headers }],
-    });
-  }
-
   /** Every error and status page: the styled page for 404/410, plain text otherwise. */
-  private async sendStatus(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string> = {}): Promise<void> {
-    let body = `${status} ${STATUS_TEXT[status] ?? ''}\n`;
+  private sendStatus(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+    let body: string | Buffer = `${status} ${STATUS_CODES[status] ?? ''}\n`;
     let type = 'text/plain; charset=utf-8';
     if (status === 404 || status === 410) {
       const file = assetFile(`${status}.html`);
-      const page = this.files.read(join(this.config.publicDir, file));
+      const page = this.files.read(this.config.publicDir, file);
       // Typed as Apache types it when its ErrorDocument serves the same file.
-      if (page) ((body = page.body.toString('utf8')), (type = contentTypeFor(this.mediaTypes, file) ?? 'text/html'));
+      if (page) ((body = page), (type = contentTypeFor(this.mediaTypes, file) ?? 'text/html'));
     }
     res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': CACHE_POLICY.page });
     res.end(req.method === 'HEAD' ? undefined : body);
@@ -235,7 +171,7 @@ export class Runtime {
 
   /** Graceful stop: no new connections, in-flight requests and renders finish, misses are written. */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     this.server.closeIdleConnections();
     await this.watcher?.close();
     await closed;
@@ -245,19 +181,36 @@ export class Runtime {
   }
 }
 
-/** Start the runtime on the config's address (or the options'); resolves once listening and watching. */
+/** The port is taken, or not ours to take: say which, and how to pick another. */
+export class ListenError extends PagemapError {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EADDRINUSE' ? 'is in use' : cause.code === 'EACCES' ? 'needs privileges this process lacks' : `cannot be used (${cause.message})`;
+    super(cause.code ?? 'ELISTEN', `${host}:${port} ${why}: pick another port with --port N or PORT=N (or "runtime" in pagemap.config.json)`, { cause });
+  }
+}
+
+/**
+ * Start the runtime on the config's address (or the options'); resolves once listening and
+ * watching. It listens first, so a port in use fails at once with nothing left running.
+ */
 export async function startRuntime(config: Config, store: PageMapStore, options: RuntimeOptions = {}): Promise<Runtime> {
-  // One render worker: a miss for a big page must not stall every other request.
-  const builder = await SiteBuilder.open(config, store, { keepWorkers: 1 });
+  const builder = await SiteBuilder.open(config, store, { keepRenderer: true });
   const runtime = new Runtime(config, store, builder, options);
+  const host = options.host ?? config.host;
+  const port = options.port ?? config.port;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      runtime.server.once('error', reject);
+      runtime.server.listen(port, host, () => (runtime.server.off('error', reject), resolve()));
+    });
+  } catch (error) {
+    await runtime.close();
+    throw new ListenError(host, port, error as NodeJS.ErrnoException);
+  }
   const watchOptions = options.watch ?? true;
   if (watchOptions !== false) {
     runtime.watcher = new SiteWatcher(builder, { log: options.log, ...(watchOptions === true ? {} : watchOptions) });
     await runtime.watcher.start();
   }
-  await new Promise<void>((resolve, reject) => {
-    runtime.server.once('error', reject);
-    runtime.server.listen(options.port ?? config.port, options.host ?? config.host, () => (runtime.server.off('error', reject), resolve()));
-  });
   return runtime;
 }

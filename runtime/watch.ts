@@ -3,8 +3,15 @@
  * wiki, the templates and the legacy root; the map's own changes, made by the CLI in another
  * process, show up in SQLite's data_version. Events are coalesced into batches, processed
  * one batch at a time, each re-rendering exactly what it affects.
+ *
+ * The watcher never follows a symbolic link out of its root (a legacy tree's `usr -> /usr`
+ * would have it watch the whole disk), nor into a folder at all: a folder inside the root is
+ * watched where it really is, and a link up the tree would be a loop. Links to files inside
+ * the root are followed, so a page whose source is such a link is redone when its target
+ * changes.
  */
 import { watch, type FSWatcher } from 'chokidar';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, relative, sep } from 'node:path';
 import type { BuildReport, SiteBuilder } from '../build/build.js';
 
@@ -47,6 +54,32 @@ export function sourceForFile(roots: { wikiDir: string; legacyDir: string }, fil
   return undefined;
 }
 
+function realpathOrUndefined(file: string): string | undefined {
+  try {
+    return realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a path must not be followed, or undefined when it may: it is a symbolic link to a
+ * folder (`quiet`: inside the root that is normal), to somewhere outside `realRoot`, or to
+ * nothing (dangling, or a loop).
+ */
+export function linkProblem(file: string, realRoot: string | undefined): { reason: string; isQuiet: boolean } | undefined {
+  try {
+    if (!lstatSync(file).isSymbolicLink()) return undefined;
+  } catch {
+    return undefined; // gone already: chokidar will say so
+  }
+  const target = realpathOrUndefined(file);
+  if (target === undefined || realRoot === undefined) return { reason: 'a symbolic link that leads nowhere, or round in a loop', isQuiet: false };
+  if (!isInside(realRoot, target)) return { reason: `a symbolic link out of its root, to ${target}`, isQuiet: false };
+  if (statSync(target).isDirectory()) return { reason: 'a symbolic link to a folder', isQuiet: true };
+  return undefined;
+}
+
 export class SiteWatcher {
   private readonly builder: SiteBuilder;
   private readonly options: Required<Omit<WatchOptions, 'onBatch'>> & Pick<WatchOptions, 'onBatch'>;
@@ -59,6 +92,8 @@ export class SiteWatcher {
   private running: Promise<void> = Promise.resolve();
   private dataVersion = 0;
   private isClosed = false;
+  /** Links already reported: each is said once, however often chokidar asks. */
+  private readonly logged = new Set<string>();
 
   constructor(builder: SiteBuilder, options: WatchOptions = {}) {
     this.builder = builder;
@@ -76,16 +111,33 @@ export class SiteWatcher {
     const { config, store } = this.builder;
     const roots = [config.wikiDir, config.templatesDir, config.legacyDir];
     this.dataVersion = store.dataVersion();
-    this.watcher = watch(roots, {
-      ignoreInitial: true,
+    const realRoots = new Map(roots.map((root) => [root, realpathOrUndefined(root)]));
+    const isIgnored = (file: string): boolean => {
+      if (realRoots.has(file)) return false;
       // Hidden files (editor swap files, .git) feed no page.
-      ignored: (file: string) => !roots.includes(file) && basename(file).startsWith('.'),
-    });
+      if (basename(file).startsWith('.')) return true;
+      const root = roots.find((r) => isInside(r, file));
+      const problem = root === undefined ? undefined : linkProblem(file, realRoots.get(root));
+      if (problem && !problem.isQuiet) this.logOnce(file, `pagemap watch: not following ${file}: ${problem.reason}`);
+      return problem !== undefined;
+    };
+    this.watcher = watch(roots, { ignoreInitial: true, ignored: isIgnored });
     this.watcher.on('all', (event, file) => this.onFileEvent(event, file));
     this.watcher.on('error', (error) => this.options.log(`pagemap watch: ${(error as Error).message ?? error}`));
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
     this.pollTimer = setInterval(() => this.pollMap(), this.options.pollMs);
     this.pollTimer.unref();
+  }
+
+  private logOnce(key: string, line: string): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    this.options.log(line);
+  }
+
+  /** Every folder chokidar watches (tests check that nothing outside the roots is among them). */
+  watchedFolders(): string[] {
+    return Object.keys(this.watcher?.getWatched() ?? {});
   }
 
   private onFileEvent(event: string, file: string): void {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type CliResult, type TempSite, makeTempSite, runCli } from './helpers.js';
+import { type CliResult, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli } from './helpers.js';
 
 interface ListedRow {
   path: string;
@@ -41,18 +41,6 @@ async function listJson(site: TempSite): Promise<ListedRow[]> {
 }
 
 const triples = (rows: readonly ListedRow[]) => rows.map(({ path, status, source }) => ({ path, status, source }));
-
-function describe(result: CliResult): string {
-  return `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
-}
-
-/** Asserts stderr is exactly one line, starting `error:`, and returns it. */
-function assertOneErrorLine(result: CliResult): string {
-  const lines = result.stderr.split('\n').filter((line) => line !== '');
-  assert.is(lines.length, 1, `expected one stderr line, got:\n${result.stderr}`);
-  assert.ok(lines[0]!.startsWith('error: '), lines[0]);
-  return lines[0]!;
-}
 
 async function importTsv(site: TempSite, name: string, lines: readonly string[], ...options: string[]): Promise<CliResult> {
   const file = join(site.dir, name);
@@ -137,6 +125,7 @@ MapEdit('map set takes every status; map list prints them plain, as JSON and fil
       ['/missing', '404'],
       ['/gone', '410'],
     ];
+    await site.write({ 'wiki/Doc.md': '# Doc\n', 'legacy/old_page.html': '<p>old</p>\n' });
     for (const args of sets) {
       const result = await cli(site, 'map', 'set', ...(args.filter((a) => a !== undefined) as string[]));
       assert.is(result.code, 0, describe(result));
@@ -411,6 +400,8 @@ Discover('adds a discovered row per legacy file, skips hidden files and links ou
       assert.is(result.code, 0, describe(result));
       assert.ok(result.stderr.includes('skipped: .htaccess: hidden file'), result.stderr);
       assert.match(result.stderr, /discovered 4 new of \d+ legacy files/);
+      // What was added is listed, as map list prints rows.
+      assert.is(result.stdout, '200  /a b.html  file:a b.html\n302  /dl/x.tar.gz  /data/dl/x.tar.gz\n200  /docs/nested/deep.html  file:docs/nested/deep.html\n200  /index.html  file:index.html\n');
 
       const rows = await listJson(site);
       assert.equal(

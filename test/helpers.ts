@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import * as assert from 'uvu/assert';
 import { type Config, PACKAGE_ROOT, resolveConfig } from '../build/config.js';
 
 /** The compiled CLI entry point. */
@@ -72,4 +73,17 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}
+
+/** A CLI result, for assertion messages. */
+export function describe(result: CliResult): string {
+  return `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+}
+
+/** Asserts stderr is exactly one line, starting `error:`, and returns it. */
+export function assertOneErrorLine(result: CliResult): string {
+  const lines = result.stderr.split('\n').filter((line) => line !== '');
+  assert.is(lines.length, 1, `expected one stderr line, got:\n${result.stderr}`);
+  assert.ok(lines[0]!.startsWith('error: '), lines[0]);
+  return lines[0]!;
 }

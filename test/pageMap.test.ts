@@ -264,10 +264,10 @@ batches('addMissing never overrides a row', () =>
     const before = store.get('/a');
     clock.tick();
     const added = store.addMissing([{ path: '/a', status: 200, source: 'file:a' }, { path: '/b', status: 200, source: 'file:b' }], 'discovered');
-    assert.is(added, 1);
+    assert.equal(added, [{ path: '/b', status: 200, source: 'file:b' }]);
     assert.equal(store.get('/a'), before);
     assert.equal(store.get('/b'), { path: '/b', status: 200, source: 'file:b', created: clock.iso(), updated: clock.iso(), origin: 'discovered' });
-    assert.is(store.addMissing([{ path: '/b', status: 302, source: '/data/b' }], 'discovered'), 0);
+    assert.equal(store.addMissing([{ path: '/b', status: 302, source: '/data/b' }], 'discovered'), []);
     assert.is(store.get('/b')!.status, 200);
   }),
 );
@@ -585,8 +585,8 @@ seeding('a missing seed file leaves no database behind either', async () => {
     } catch (error) {
       caught = error;
     }
-    assert.instance(caught, ImportError);
-    assert.ok((caught as Error).message.includes('nowhere.tsv'));
+    assert.is((caught as PagemapError).code, 'EREAD');
+    assert.match((caught as Error).message, /^cannot read map file .*nowhere\.tsv: no such file; nothing imported$/);
     assert.not.ok(existsSync(site.config.database));
   } finally {
     await site.remove();

@@ -25,7 +25,7 @@ Serve('builds, serves on the asked port, logs in combined format, and stops grac
         if (match) (clearTimeout(timer), resolve(match[1]!));
       });
     });
-    assert.match(stderr, /built 1 pages/);
+    assert.match(stderr, /built 1 page in/);
     const res = await fetch(url + '/');
     assert.is(res.status, 200);
     assert.ok((await res.text()).includes('<h1>Home</h1>'));
@@ -40,18 +40,24 @@ Serve('builds, serves on the asked port, logs in combined format, and stops grac
   }
 });
 
-Serve('a port in use is a clear error, not a crash', async () => {
-  const site = await makeTempSite({});
+Serve('a port in use is one error line naming it, and the process exits 1 (watching or not)', async () => {
+  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' });
   const blocker = (await import('node:net')).createServer().listen(0, '127.0.0.1');
   await new Promise((r) => blocker.once('listening', r));
   const port = (blocker.address() as { port: number }).port;
   try {
-    const child = spawn(process.execPath, [CLI, 'serve', '--config', site.configFile, '--port', String(port), '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    assert.is(code, 1);
-    assert.match(stderr, /error: .*EADDRINUSE/);
+    for (const flags of [['--no-watch'], []]) {
+      const child = spawn(process.execPath, [CLI, 'serve', '--config', site.configFile, '--port', String(port), ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      clearTimeout(timer);
+      assert.is(code, 1, `exits by itself (${flags.join(' ') || 'watching'}): ${stderr}`);
+      const errors = stderr.split('\n').filter((line) => line.startsWith('error:'));
+      assert.equal(errors, [`error: 127.0.0.1:${port} is in use: pick another port with --port N or PORT=N (or "runtime" in pagemap.config.json)`]);
+      assert.not.match(stderr, /^\s+at /m, 'no stack trace');
+    }
   } finally {
     blocker.close();
     await site.remove();

@@ -111,6 +111,10 @@ RewriteMap pm_map ${quoted(map)}
 # (.htaccess, .git) are never published.
 RewriteRule ^${ASSET_PREFIX}/ - [L]
 RewriteRule ^${DATA_PREFIX}/(.*/)?\\. - [R=404,L]
+# /data serves files only: a folder is 404, as in the runtime (a link to one is 403 below).
+RewriteCond ${quoted(config.legacyDir + '/$1')} -d
+RewriteCond ${quoted(config.legacyDir + '/$1')} !-l
+RewriteRule ^${DATA_PREFIX}/(.*)$ - [R=404,L]
 RewriteRule ^${DATA_PREFIX}/ - [L]
 
 # The map key: the request path, a trailing slash meaning index.html.

@@ -218,7 +218,9 @@ async function execute(
   const fail = async (job: OutputJob, error: unknown) => {
     counts.failed++;
     failures.push({ path: job.path || '/' + job.file, message: (error as Error).message, isMissingSource: error instanceof MissingSourceError });
-    if (recorded.has(job.file) || intended.has(job.file)) await remove(job.file).catch(() => undefined);
+    // An old output is removed (and counted); a file this build was about to create may be half there.
+    if (recorded.has(job.file)) await remove(job.file).catch(() => undefined);
+    else if (intended.has(job.file)) (await removeOutput(config.publicDir, job.file).catch(() => undefined), removedFiles.push(job.file));
   };
 
   // Phase one: synchronous stats rule out everything whose source and output are as recorded.

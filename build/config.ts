@@ -83,12 +83,12 @@ const DEFAULTS = {
  */
 const DEFAULT_CONCURRENCY = 64;
 
-/** Whole-number settings: default, and the range a value must fall in. */
+/** Numeric settings: default, the range a value must fall in, and whether it must be whole. */
 const NUMBER_KEYS = {
-  concurrency: { fallback: DEFAULT_CONCURRENCY, min: 1, max: 256 },
-  renderTimeoutSeconds: { fallback: 60, min: 1, max: 86_400 },
-  renderMemoryMb: { fallback: 1024, min: 16, max: 65_536 },
-  missesMax: { fallback: 100_000, min: 1, max: 100_000_000 },
+  concurrency: { fallback: DEFAULT_CONCURRENCY, min: 1, max: 256, isWhole: true },
+  renderTimeoutSeconds: { fallback: 60, min: 0.01, max: 86_400, isWhole: false },
+  renderMemoryMb: { fallback: 1024, min: 16, max: 65_536, isWhole: true },
+  missesMax: { fallback: 100_000, min: 1, max: 100_000_000, isWhole: true },
 } as const;
 type NumberKey = keyof typeof NUMBER_KEYS;
 
@@ -158,10 +158,11 @@ function checkInput(input: ConfigInput, where: string): void {
   if (size !== undefined && size !== null && (!Number.isInteger(size) || size < 0)) {
     throw new ConfigError(`${where}: dataMinBytes must be a whole number of bytes, or null`);
   }
-  for (const [key, { min, max }] of Object.entries(NUMBER_KEYS)) {
+  for (const [key, { min, max, isWhole }] of Object.entries(NUMBER_KEYS)) {
     const value = input[key as NumberKey];
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-      throw new ConfigError(`${where}: ${key} must be a whole number from ${min} to ${max}`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || (isWhole && !Number.isInteger(value)) || value < min || value > max) {
+      throw new ConfigError(`${where}: ${key} must be a ${isWhole ? 'whole ' : ''}number from ${min} to ${max}`);
     }
   }
 }

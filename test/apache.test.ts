@@ -3,7 +3,7 @@
  * generated configuration in front of the runtime, and the runtime alone, must give the same
  * answer — status, Location, media type, body bytes — for every path we can think of.
  */
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -287,6 +287,77 @@ Differential('a map change reaches Apache without a reload: the rebuild rewrites
     assert.is(page.status, 302);
     assert.is(page.headers.get('location'), 'https://example.org/moved?x=1');
     assert.is((await rawGet(stack.apache.url, '/new')).headers.get('location'), `${stack.apache.url}/elsewhere`);
+  });
+});
+
+Differential('symbolic links, in the tree and out of it: the same answer from both, and no byte from outside the roots', async () => {
+  if (!binary) return;
+  const site = await makeTempSite({
+    'wiki/Home.md': '# Home\n',
+    'legacy/real/python-2.5.tgz': 'the real tarball\n',
+    'legacy/real/page.html': '<p>a real page</p>\n',
+    'outside/secret.txt': 'SECRET outside the legacy root\n',
+  });
+  const legacy = site.config.legacyDir;
+  const links: [string, string][] = [
+    ['passwd', '/etc/passwd'], // out of the tree: a file, absolute
+    ['etcdir', '/etc'], // out of the tree: a folder
+    ['up', '../outside/secret.txt'], // relative, climbing out
+    ['updir', '..'], // a folder holding the config
+    ['latest.tgz', 'real/python-2.5.tgz'], // in the tree: a file
+    ['current', 'real'], // in the tree: a folder
+    ['loop1', 'loop2'],
+    ['loop2', 'loop1'],
+    ['dangling', 'nowhere'],
+  ];
+  for (const [name, target] of links) await symlink(target, join(legacy, name));
+  // 45 links in a chain: more than the kernel follows (40).
+  for (let i = 0; i < 45; i++) await symlink(i === 44 ? 'real/page.html' : `chain${i + 1}`, join(legacy, `chain${i}`));
+  const store = await openPageMap(site.config);
+  store.set({ path: '/linked.html', status: 200, source: 'wiki:Home' });
+  store.close();
+  await withStack(site, async (stack) => {
+    // A page in public/ swapped for a link by someone: served by neither.
+    await rm(join(site.config.publicDir, 'linked.html'));
+    await symlink('/etc/passwd', join(site.config.publicDir, 'linked.html'));
+    const dataTargets = ['passwd', 'etcdir/passwd', 'etcdir', 'up', 'updir/pagemap.config.json', 'latest.tgz', 'current/python-2.5.tgz', 'loop1', 'dangling', 'chain0', 'chain44'];
+    const targets = [
+      ...dataTargets.map((name) => `/data/${name}`),
+      '/data/real/python-2.5.tgz',
+      // Folders, and links to them, with and without the slash.
+      '/data/real',
+      '/data/real/',
+      '/data/current/',
+      '/data/',
+      '/data',
+      // Discovery through links: in-tree ones redirect to where the file really is; out-of-tree ones find nothing.
+      '/latest.tgz',
+      '/current/python-2.5.tgz',
+      '/current/page.html',
+      '/chain44',
+      '/passwd',
+      '/etcdir/passwd',
+      '/up',
+      '/updir/pagemap.config.json',
+      '/loop1',
+      '/linked.html',
+    ];
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems, [], problems.join('\n'));
+    const secrets = ['root:x:0:0', 'SECRET outside', '"wikiDir"'];
+    for (const target of targets) {
+      for (const base of [stack.apache.url, stack.runtime.url]) {
+        const response = await rawGet(base, target);
+        const body = response.body.toString('latin1');
+        assert.not.ok(secrets.some((secret) => body.includes(secret)), `${base}${target} leaked a file from outside the roots`);
+      }
+    }
+    const viaLink = await rawGet(stack.apache.url, '/latest.tgz');
+    assert.is(viaLink.status, 302);
+    assert.ok(viaLink.headers.get('location')?.endsWith('/data/real/python-2.5.tgz'), viaLink.headers.get('location'));
+    assert.is((await rawGet(stack.apache.url, '/data/real/python-2.5.tgz')).body.toString(), 'the real tarball\n');
+    assert.is((await rawGet(stack.apache.url, '/data/passwd')).status, 403);
+    assert.is((await rawGet(stack.apache.url, '/data/current/python-2.5.tgz')).status, 403);
   });
 });
 

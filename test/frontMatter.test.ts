@@ -1,0 +1,119 @@
+/**
+ * Front matter is data (DESIGN.md "Sources"): YAML or JSON, never code. gray-matter would run
+ * `---js` front matter as JavaScript, in the build, in the watcher and in the runtime on any
+ * anonymous GET; these tests put such pages through all three and check that nothing ran.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runBuild } from '../build/build.js';
+import { frontMatterLanguage } from '../build/markdown.js';
+import { PageMapStore } from '../build/pageMap.js';
+import { type Runtime, startRuntime } from '../runtime/server.js';
+import { type TempSite, makeTempSite } from './helpers.js';
+
+/** Front matter that would write `marker` if run as code, in the forms gray-matter runs. */
+function hostilePages(marker: string): Record<string, string> {
+  const code = `{ title: (function () { require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); return 'pwned'; })() }`;
+  return {
+    'wiki/Js.md': `---js\n${code}\n---\n# Body\n`,
+    'wiki/Javascript.md': `---javascript\n${code}\n---\n# Body\n`,
+    'wiki/Spaced.md': `--- JS\n${code}\n---\n# Body\n`,
+    'wiki/Coffee.md': `---coffee\ntitle: "x"\n---\n# Body\n`,
+    'wiki/Exit.md': '---js\n{ title: process.exit(3) }\n---\n# Body\n',
+    'wiki/YamlTag.md': `---\ntitle: !!js/function 'function () { return 1 }'\n---\n# Body\n`,
+    'wiki/Yaml.md': '---\ntitle: From YAML\n---\nText.\n',
+    'wiki/Json.md': '---json\n{ "title": "From JSON" }\n---\nText.\n',
+  };
+}
+
+const HOSTILE = ['Js', 'Javascript', 'Spaced', 'Coffee', 'Exit'];
+
+async function withHostileSite(run: (site: TempSite, store: PageMapStore, marker: string) => Promise<void>): Promise<void> {
+  const site = await makeTempSite({});
+  const marker = join(site.dir, 'ran-code');
+  await site.write(hostilePages(marker));
+  const store = new PageMapStore(site.config.database);
+  try {
+    const names = [...HOSTILE, 'YamlTag', 'Yaml', 'Json'];
+    store.applyRows(names.map((name) => ({ path: `/${name.toLowerCase()}.html`, status: 200, source: `wiki:${name}` })), 'import');
+    await run(site, store, marker);
+    assert.not.ok(existsSync(marker), 'no front matter ran as code');
+  } finally {
+    store.close();
+    await site.remove();
+  }
+}
+
+const Data = suite('security: front matter is data');
+
+Data('the language after --- is read as gray-matter reads it', () => {
+  assert.is(frontMatterLanguage('---js\n{}\n---\n'), 'js');
+  assert.is(frontMatterLanguage('--- JS \r\n{}\n---\n'), 'js');
+  assert.is(frontMatterLanguage('---\ntitle: x\n---\n'), '');
+  assert.is(frontMatterLanguage('---json\n{}'), 'json');
+  assert.is(frontMatterLanguage('----\nnot front matter'), undefined);
+  assert.is(frontMatterLanguage('# no front matter'), undefined);
+});
+
+Data('the build refuses every code engine by name and builds the YAML and JSON pages', async () => {
+  await withHostileSite(async (site, store) => {
+    const report = await runBuild(site.config, store);
+    const failed = new Map(report.failures.map((failure) => [failure.path, failure.message]));
+    for (const name of HOSTILE) {
+      const message = failed.get(`/${name.toLowerCase()}.html`);
+      assert.ok(message?.startsWith(`wiki:${name} (${join(site.config.wikiDir, name + '.md')}): front matter in "`), `${name}: ${message}`);
+      assert.ok(message!.endsWith('" is refused: front matter is data, written in YAML or JSON, never code'), message);
+    }
+    assert.match(failed.get('/yamltag.html') ?? '', /bad front matter: unknown tag/);
+    assert.is(report.failures.length, HOSTILE.length + 1);
+    assert.match(await readFile(join(site.config.publicDir, 'yaml.html'), 'utf8'), /<title>From YAML \|/);
+    assert.match(await readFile(join(site.config.publicDir, 'json.html'), 'utf8'), /<title>From JSON \|/);
+  });
+});
+
+Data('an anonymous GET renders nothing that runs: 500, and the server carries on', async () => {
+  await withHostileSite(async (site, store) => {
+    let runtime: Runtime | undefined;
+    try {
+      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, log: () => undefined });
+      for (const name of HOSTILE) {
+        const res = await fetch(`${runtime.url}/${name.toLowerCase()}.html`);
+        assert.is(res.status, 500, name);
+        await res.text();
+      }
+      const yaml = await fetch(`${runtime.url}/yaml.html`);
+      assert.is(yaml.status, 200);
+      assert.match(await yaml.text(), /<title>From YAML \|/);
+    } finally {
+      await runtime?.close();
+    }
+  });
+});
+
+Data('an edit that turns a page into code is refused by the watcher, which keeps running', async () => {
+  await withHostileSite(async (site, store) => {
+    let runtime: Runtime | undefined;
+    const log: string[] = [];
+    try {
+      const batches: number[] = [];
+      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: { onBatch: () => batches.push(1) }, log: (line) => log.push(line) });
+      await (await fetch(`${runtime.url}/yaml.html`)).text();
+      await writeFile(join(site.config.wikiDir, 'Yaml.md'), '---js\n{ title: process.exit(3) }\n---\n# Body\n');
+      for (const deadline = Date.now() + 10_000; !batches.length; ) {
+        if (Date.now() > deadline) throw new Error('the watcher never ran a batch');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(log.some((line) => line.includes('failed: /yaml.html: wiki:Yaml') && line.includes('is refused')), log.join('\n'));
+      const after = await fetch(`${runtime.url}/json.html`);
+      assert.is(after.status, 200, 'still serving');
+      await after.text();
+    } finally {
+      await runtime?.close();
+    }
+  });
+});
+
+Data.run();

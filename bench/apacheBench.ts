@@ -48,7 +48,7 @@ async function setUpSite(root: string, redirects: number, log: (line: string) =>
   const apacheDir = join(dir, 'apache-server');
   await mkdir(apacheDir);
   const readable = [root, dir, join(dir, '.pagemap'), config.publicDir, config.legacyDir, config.apacheDir];
-  const apache = await startApache(findApache()!, apacheDir, config.publicDir, join(config.apacheDir, APACHE_CONFIG_FILE), readable);
+  const apache = await startApache(findApache()!, apacheDir, undefined, join(config.apacheDir, APACHE_CONFIG_FILE), readable);
   // The same request mix on every map: DISTINCT_REDIRECTS rows, spread evenly over the map, so
   // only the map's size differs between the sites (mod_rewrite caches lookups per key).
   const distinct = Math.min(redirects, DISTINCT_REDIRECTS);

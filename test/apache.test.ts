@@ -3,12 +3,12 @@
  * generated configuration in front of the runtime, and the runtime alone, must give the same
  * answer — status, Location, media type, body bytes — for every path we can think of.
  */
-import { cp, mkdir, readFile, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { APACHE_CONFIG_FILE } from '../build/apacheConfig.js';
+import { APACHE_CONFIG_FILE, APACHE_MAP_FILE, renderApacheMap } from '../build/apacheConfig.js';
 import { runBuild } from '../build/build.js';
 import { PACKAGE_ROOT, resolveConfig } from '../build/config.js';
 import { encodePath, pathForExport } from '../build/pagePath.js';
@@ -102,7 +102,8 @@ async function withStack(site: TempSite, run: (stack: Stack) => Promise<void>): 
     assert.equal(report.failures, [], 'the site builds cleanly');
     const apacheDir = join(site.dir, 'apache-server');
     await mkdir(apacheDir);
-    apache = await startApache(binary!, apacheDir, config.publicDir, join(config.apacheDir, APACHE_CONFIG_FILE), [
+    // No DocumentRoot of its own: the generated configuration sets it.
+    apache = await startApache(binary!, apacheDir, undefined, join(config.apacheDir, APACHE_CONFIG_FILE), [
       site.dir,
       config.publicDir,
       config.legacyDir,
@@ -287,6 +288,46 @@ Differential('a map change reaches Apache without a reload: the rebuild rewrites
     assert.is(page.status, 302);
     assert.is(page.headers.get('location'), 'https://example.org/moved?x=1');
     assert.is((await rawGet(stack.apache.url, '/new')).headers.get('location'), `${stack.apache.url}/elsewhere`);
+  });
+});
+
+Differential('the DBM map is brought up to date from the database: after a build killed between the txt and DBM maps, and after httxt2dbm failed once', async () => {
+  if (!binary) return;
+  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' });
+  const store = await openPageMap(site.config);
+  store.set({ path: '/page', status: 200, source: 'wiki:Home' });
+  store.set({ path: '/old', status: 301, source: '/page' });
+  store.close();
+  await withStack(site, async (stack) => {
+    const { store } = stack;
+    const { builder } = stack.runtime;
+    assert.is((await rawGet(stack.apache.url, '/old')).status, 301);
+    // A build killed right after writing the txt map: the txt file is new, the DBM old.
+    store.set({ path: '/old', status: 410 });
+    await writeFile(join(site.config.apacheDir, APACHE_MAP_FILE), renderApacheMap(store.all()));
+    const report = await builder.buildAll();
+    assert.equal(report.failures, []);
+    assert.is((await rawGet(stack.apache.url, '/old')).status, 410, 'the next build rebuilt the DBM');
+
+    // httxt2dbm fails once: the build says so and exits non-zero; the next one puts it right.
+    const fakeBin = join(site.dir, 'fake-bin');
+    await mkdir(fakeBin);
+    await writeFile(join(fakeBin, 'httxt2dbm'), '#!/bin/sh\necho "disk trouble" >&2\nexit 1\n', { mode: 0o755 });
+    const path = process.env.PATH;
+    store.set({ path: '/old', status: 302, source: '/elsewhere' });
+    try {
+      process.env.PATH = `${fakeBin}:${path}`;
+      const failed = await builder.buildAll();
+      assert.equal(failed.failures.map((f) => f.path), [site.config.apacheDir]);
+      assert.match(failed.failures[0]!.message, /httxt2dbm failed .*disk trouble/);
+    } finally {
+      process.env.PATH = path;
+    }
+    assert.is((await rawGet(stack.apache.url, '/old')).status, 410, 'still the old map');
+    assert.equal((await builder.buildAll()).failures, []);
+    const moved = await rawGet(stack.apache.url, '/old');
+    assert.is(moved.status, 302);
+    assert.is(moved.headers.get('location'), `${stack.apache.url}/elsewhere`);
   });
 });
 

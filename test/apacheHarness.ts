@@ -76,8 +76,11 @@ export interface RunningApache {
   stop: () => Promise<void>;
 }
 
-/** The httpd.conf for one test server: the vhost has `documentRoot` and includes `include`. */
-export function serverConfig(dir: string, port: number, documentRoot: string, include: string): string {
+/**
+ * The httpd.conf for one test server: a vhost that only includes `include` (pagemap's
+ * generated configuration sets the DocumentRoot; `documentRoot`, when given, is set first).
+ */
+export function serverConfig(dir: string, port: number, documentRoot: string | undefined, include: string): string {
   const isRoot = process.getuid?.() === 0;
   return [
     `ServerRoot "${dir}"`,
@@ -98,7 +101,7 @@ export function serverConfig(dir: string, port: number, documentRoot: string, in
     '    Require all denied',
     '</Directory>',
     `<VirtualHost 127.0.0.1:${port}>`,
-    `    DocumentRoot "${documentRoot}"`,
+    ...(documentRoot ? [`    DocumentRoot "${documentRoot}"`] : []),
     `    Include "${include}"`,
     '</VirtualHost>',
     '',
@@ -114,7 +117,7 @@ export function checkConfig(binary: string, configFile: string): void {
  * Start Apache for `documentRoot` with `include` (pagemap's generated configuration).
  * `readable` lists folders Apache (as www-data) must be able to read: they are opened up.
  */
-export async function startApache(binary: string, dir: string, documentRoot: string, include: string, readable: string[]): Promise<RunningApache> {
+export async function startApache(binary: string, dir: string, documentRoot: string | undefined, include: string, readable: string[]): Promise<RunningApache> {
   for (const folder of [dir, ...readable]) await chmod(folder, 0o755);
   const port = await freePort();
   const configFile = join(dir, 'httpd.conf');

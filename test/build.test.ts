@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, findHttxt2dbm, renderApacheConfig, writeApacheConfig } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { runBuild } from '../build/build.js';
+import { resolveConfig } from '../build/config.js';
 import { PageMapStore } from '../build/pageMap.js';
 import { makeTempSite, type TempSite } from './helpers.js';
 
@@ -296,6 +297,18 @@ Apache('without httxt2dbm the txt map is used, with a warning', async () => {
     const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
     assert.is(conf, renderApacheConfig(site.config, false));
     assert.ok(conf.includes(`RewriteMap pm_map "txt:${join(site.config.apacheDir, APACHE_MAP_FILE)}"`));
+  });
+});
+
+Apache('the proxy target is the config\'s runtime address, never PORT or HOST, and the configuration sets DocumentRoot itself', async () => {
+  await withSite(async (site, store) => {
+    await writeFile(site.configFile, JSON.stringify({ ...JSON.parse(await readFile(site.configFile, 'utf8')), runtime: '127.0.0.1:9999' }));
+    const config = resolveConfig({ configFile: site.configFile, env: { PORT: '18080', HOST: '0.0.0.0' } });
+    assert.is(config.port, 18080, 'the runtime itself listens where the environment says');
+    await runBuild(config, store);
+    const conf = await readFile(join(config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
+    assert.match(conf, /RewriteRule \^ http:\/\/127\.0\.0\.1:9999%1 \[P,NE,L,UnsafeAllow3F\]/);
+    assert.ok(conf.includes(`\nDocumentRoot "${config.publicDir}"\n`), conf);
   });
 });
 

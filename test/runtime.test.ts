@@ -1,10 +1,11 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../build/build.js';
 import { PageMapStore } from '../build/pageMap.js';
+import { openInside } from '../runtime/fileSender.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
 import { makeTempSite, runCli, type TempSite } from './helpers.js';
 import { HOSTILE } from './hostilePaths.js';
@@ -20,7 +21,7 @@ interface Fixture {
 }
 
 /** A small built site served by a real runtime on port 0 (no watcher: the watch tests cover it). */
-async function withRuntime(run: (f: Fixture) => Promise<void>, options: { build?: boolean } = {}): Promise<void> {
+async function withRuntime(run: (f: Fixture) => Promise<void>, options: { build?: boolean; log?: string[] } = {}): Promise<void> {
   const site = await makeTempSite({
     'wiki/Home.md': '---\ntitle: Home\n---\nWelcome.\n',
     'wiki/About.md': '# About\n\nAbout text.\n',
@@ -56,7 +57,7 @@ async function withRuntime(run: (f: Fixture) => Promise<void>, options: { build?
       'import',
     );
     if (options.build !== false) await runBuild(site.config, store);
-    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, accessLog: (line) => log.push(line), log: () => undefined });
+    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, accessLog: (line) => log.push(line), log: (line) => options.log?.push(line) });
     await run({ site, store, runtime, url: runtime.url, log });
   } finally {
     await runtime?.close();
@@ -221,7 +222,7 @@ Http('the access log is in Apache combined format, with the request as sent', as
 
 const OnDemand = suite('runtime: rendering on a miss');
 
-Http('a page not yet in public/ is rendered, written there atomically, and served', async () => {
+OnDemand('a page not yet in public/ is rendered, written there atomically, and served', async () => {
   await withRuntime(
     async ({ site, url, runtime }) => {
       const res = await get(url + '/about/');
@@ -263,6 +264,23 @@ OnDemand('a page whose source is missing answers 404 and serves nothing stale', 
     await rm(join(site.config.publicDir, 'about/index.html'));
     assert.is((await get(url + '/about/')).status, 404);
   });
+});
+
+OnDemand('a page that cannot be written (something not ours in the way) answers 500, logged with its path; a missing source stays 404', async () => {
+  const log: string[] = [];
+  await withRuntime(
+    async ({ site, url, store }) => {
+      await site.write({ 'public/blocked': 'a file someone left where a folder must go\n' });
+      store.set({ path: '/blocked/page', status: 200, source: 'wiki:About' });
+      const res = await get(url + '/blocked/page');
+      assert.is(res.status, 500);
+      assert.is(await res.text(), '500 Internal Server Error\n');
+      assert.ok(log.some((line) => line.startsWith('pagemap: cannot render /blocked/page: ')), log.join('\n'));
+      store.set({ path: '/no-source', status: 200, source: 'wiki:NoSuchPage' });
+      assert.is((await get(url + '/no-source')).status, 404);
+    },
+    { build: false, log },
+  );
 });
 
 const Discovery = suite('runtime: discovery');
@@ -337,6 +355,72 @@ Discovery('misses are counted and listed by pagemap misses, most requested first
   });
 });
 
+const Links = suite('runtime: symbolic links and the files it opens');
+
+Links('a link anywhere under public/ or the legacy tree is 403, in the tree or out of it; discovery redirects an in-tree link to the real file', async () => {
+  await withRuntime(async ({ site, url, store }) => {
+    await site.write({ 'outside/secret.txt': 'SECRET\n', 'legacy/real/py-2.5.tgz': 'tarball\n' });
+    await symlink(join(site.dir, 'outside', 'secret.txt'), join(site.config.legacyDir, 'passwd'));
+    await symlink('real/py-2.5.tgz', join(site.config.legacyDir, 'latest.tgz'));
+    await symlink('real', join(site.config.legacyDir, 'current'));
+    for (const path of ['/data/passwd', '/data/latest.tgz', '/data/current/py-2.5.tgz']) {
+      const res = await get(url + path);
+      assert.is(res.status, 403, path);
+      assert.not.match(await res.text(), /SECRET|tarball/);
+    }
+    for (const [path, location] of [['/latest.tgz', '/data/real/py-2.5.tgz'], ['/current/py-2.5.tgz', '/data/real/py-2.5.tgz']]) {
+      const res = await get(url + path!);
+      assert.is(res.status, 302, path);
+      assert.is(res.headers.get('location'), location);
+      assert.is(store.get(path!)?.source, location);
+    }
+    assert.is((await get(url + '/passwd')).status, 404, 'a link out of the tree is never discovered');
+    await rm(join(site.config.publicDir, 'old.html'));
+    await symlink(join(site.dir, 'outside', 'secret.txt'), join(site.config.publicDir, 'old.html'));
+    const swapped = await get(url + '/old.html');
+    assert.is(swapped.status, 403);
+    assert.not.match(await swapped.text(), /SECRET/);
+  });
+});
+
+Links('a folder swapped for a link after a file was served (and cached) gives 403, never the bytes behind the link', async () => {
+  await withRuntime(async ({ site, url }) => {
+    await site.write({ 'legacy/docs/guide.pdf': 'the real guide\n', 'outside/docs/guide.pdf': 'SECRET guide\n' });
+    const first = await get(url + '/data/docs/guide.pdf');
+    assert.is(await first.text(), 'the real guide\n');
+    await rm(join(site.config.legacyDir, 'docs'), { recursive: true });
+    await symlink(join(site.dir, 'outside', 'docs'), join(site.config.legacyDir, 'docs'));
+    for (const method of ['GET', 'HEAD']) {
+      const res = await get(url + '/data/docs/guide.pdf', { method });
+      assert.is(res.status, 403, method);
+      assert.not.match(await res.text(), /SECRET/);
+    }
+    const realRoot = await realpath(site.config.legacyDir);
+    assert.equal(openInside(realRoot, 'docs/guide.pdf'), { kind: 'link' }, 'checked on the open file itself');
+  });
+});
+
+Links('HEAD on a big file reads none of it', async () => {
+  await withRuntime(async ({ site, url }) => {
+    const size = 64 * 1024 * 1024;
+    await site.write({ 'legacy/ftp/huge.iso': Buffer.alloc(size, 7) });
+    const readSoFar = async () => Number(/^rchar: (\d+)$/m.exec(await readFile('/proc/self/io', 'utf8'))![1]);
+    const before = await readSoFar();
+    for (let i = 0; i < 5; i++) {
+      const res = await get(url + '/data/ftp/huge.iso', { method: 'HEAD' });
+      assert.is(res.status, 200);
+      assert.is(res.headers.get('content-length'), String(size));
+      assert.is(res.headers.get('accept-ranges'), 'bytes');
+      await res.text();
+    }
+    const read = (await readSoFar()) - before;
+    assert.ok(read < 1024 * 1024, `5 HEADs read ${read} bytes`);
+    const range = await get(url + '/data/ftp/huge.iso', { headers: { Range: 'bytes=10-19' } });
+    assert.is(range.status, 206);
+    assert.equal(new Uint8Array(await range.arrayBuffer()), new Uint8Array(10).fill(7));
+  });
+});
+
 const Hostile = suite('runtime: hostile requests');
 
 
@@ -362,4 +446,5 @@ Resolution.run();
 Http.run();
 OnDemand.run();
 Discovery.run();
+Links.run();
 Hostile.run();

@@ -26,6 +26,11 @@ Serve('builds, serves on the asked port, logs in combined format, and stops grac
       });
     });
     assert.match(stderr, /built 1 page in/);
+    // Apache is pointed at the config's runtime address, not at this one.
+    assert.ok(
+      stderr.includes(`warning: Apache's pagemap.conf sends misses to 127.0.0.1:8080 (runtime in ${site.configFile}); this server listens on ${new URL(url).host}, so Apache does not reach it\n`),
+      stderr,
+    );
     const res = await fetch(url + '/');
     assert.is(res.status, 200);
     assert.ok((await res.text()).includes('<h1>Home</h1>'));
@@ -34,6 +39,28 @@ Serve('builds, serves on the asked port, logs in combined format, and stops grac
     assert.match(await readFile(logFile, 'utf8'), /^127\.0\.0\.1 - - \[.+\] "GET \/ HTTP\/1\.1" 200 \d+ "-" "node"\n$/);
     const leftovers = (await readdir(site.config.publicDir, { recursive: true })).filter((f) => String(f).includes('.pagemap-tmp-'));
     assert.equal(leftovers, []);
+  } finally {
+    child.kill('SIGKILL');
+    await site.remove();
+  }
+});
+
+Serve('on the config\'s own runtime address there is nothing to warn of', async () => {
+  const free = (await import('node:net')).createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => free.once('listening', r));
+  const port = (free.address() as { port: number }).port;
+  await new Promise((r) => free.close(r));
+  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' }, { runtime: `127.0.0.1:${port}` });
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', site.configFile, '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: '' } });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not serving after 10 s; stderr: ${stderr}`)), 10_000);
+      child.stderr.on('data', () => stderr.includes('serving') && (clearTimeout(timer), resolve()));
+    });
+    assert.ok(stderr.includes(`on http://127.0.0.1:${port}/`), stderr);
+    assert.not.ok(stderr.includes('warning:'), stderr);
   } finally {
     child.kill('SIGKILL');
     await site.remove();

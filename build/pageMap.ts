@@ -159,9 +159,11 @@ function prepareStatements(db: Database.Database) {
       'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs WHERE path = ?',
     ),
     pathsWithSource: db.prepare<[string], { path: string }>('SELECT path FROM pages WHERE source = ? AND status = 200'),
-    countMiss: db.prepare(
+    // Returns the new count: equal to the batch's count only when the row is new.
+    countMiss: db.prepare<[MissRecord], { count: number }>(
       `INSERT INTO misses (path, count, first_seen, last_seen) VALUES (@path, @count, @firstSeen, @lastSeen)
-       ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen`,
+       ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen
+       RETURNING count`,
     ),
     missCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM misses'),
     dropMisses: db.prepare<[number]>(
@@ -188,6 +190,8 @@ export class PageMapStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** The misses table's row count, once known (only recordMisses changes it). */
+  private missRows: number | undefined;
 
   constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
@@ -335,14 +339,18 @@ export class PageMapStore {
 
   /**
    * Add counted misses in one transaction (the runtime batches them), then drop the least
-   * requested and oldest until at most `max` distinct paths remain.
+   * requested and oldest until at most `max` distinct paths remain. The table's size is
+   * counted once and then followed (a count(*) of 100,000 rows on every flush would cost more
+   * than the flush).
    */
   recordMisses(misses: readonly MissRecord[], max = Infinity): void {
     this.db.transaction(() => {
-      for (const miss of misses) this.statements.countMiss.run(miss);
-      if (max === Infinity) return;
-      const excess = this.statements.missCount.get()!.n - max;
-      if (excess > 0) this.statements.dropMisses.run(excess);
+      this.missRows ??= this.statements.missCount.get()!.n;
+      for (const miss of misses) if (this.statements.countMiss.get(miss)!.count === miss.count) this.missRows++;
+      if (this.missRows > max) {
+        this.statements.dropMisses.run(this.missRows - max);
+        this.missRows = max;
+      }
     }).immediate();
   }
 

@@ -1,31 +1,30 @@
 /**
  * Counting misses (paths found nowhere) without a database write per request: counts
- * gather in memory and are written in one transaction at most once a second, and on close.
+ * gather in memory and are written in one transaction at most four times a second, and on
+ * close.
  *
  * Anyone can ask for any path, and Apache hands every unknown one to the runtime, so the
  * table is bounded: at most `max` distinct paths (the least requested, then the longest
- * unseen, are dropped first), each stored in at most MISS_PATH_MAX_BYTES. A crawler asking
- * for random paths costs at most max × ~600 bytes of disk (about 60 MB at the default).
+ * unseen, are dropped first), each stored in at most MISS_PATH_MAX_BYTES, and at most
+ * MISS_NEW_PER_FLUSH new paths are taken per flush. A crawler asking for random paths costs
+ * at most max × ~750 bytes of disk (about 75 MB at the default), and a flush holds the thread
+ * for a few milliseconds.
  */
 import type { MissRecord, PageMapStore } from '../build/pageMap.js';
 
 /** Longer paths are stored cut to this many UTF-8 bytes, ending in "…". */
-export const MISS_PATH_MAX_BYTES = 512;
+export const MISS_PATH_MAX_BYTES = 256;
+/** New paths written per flush (four a second): bounds the time a flush holds the database and the thread. */
+export const MISS_NEW_PER_FLUSH = 250;
 const ELLIPSIS = '…';
-
-const utf8 = new TextEncoder();
 
 /** The path as the misses table keeps it: whole, or cut on a character boundary and marked. */
 export function missKey(path: string): string {
-  if (path.length * 3 <= MISS_PATH_MAX_BYTES || utf8.encode(path).length <= MISS_PATH_MAX_BYTES) return path;
-  let kept = '';
-  let bytes = utf8.encode(ELLIPSIS).length;
-  for (const char of path) {
-    bytes += utf8.encode(char).length;
-    if (bytes > MISS_PATH_MAX_BYTES) break;
-    kept += char;
-  }
-  return kept + ELLIPSIS;
+  if (Buffer.byteLength(path) <= MISS_PATH_MAX_BYTES) return path;
+  const bytes = Buffer.from(path);
+  let cut = MISS_PATH_MAX_BYTES - Buffer.byteLength(ELLIPSIS);
+  while ((bytes[cut]! & 0xc0) === 0x80) cut--; // not inside a character
+  return bytes.subarray(0, cut).toString('utf8') + ELLIPSIS;
 }
 
 export interface MissCounterOptions {
@@ -38,6 +37,7 @@ export interface MissCounterOptions {
 export class MissCounter {
   private readonly store: PageMapStore;
   private readonly max: number;
+  private readonly maxPending: number;
   private readonly flushAfterMs: number;
   private readonly log: (line: string) => void;
   private pending = new Map<string, MissRecord>();
@@ -46,7 +46,8 @@ export class MissCounter {
   constructor(store: PageMapStore, options: MissCounterOptions) {
     this.store = store;
     this.max = options.max;
-    this.flushAfterMs = options.flushAfterMs ?? 1000;
+    this.maxPending = Math.min(options.max, MISS_NEW_PER_FLUSH);
+    this.flushAfterMs = options.flushAfterMs ?? 250;
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
   }
 
@@ -55,8 +56,8 @@ export class MissCounter {
     const at = when.toISOString();
     const existing = this.pending.get(key);
     if (existing) (existing.count++, (existing.lastSeen = at));
-    // A flood of new paths within one second is bounded too: past `max`, new ones wait for the next second.
-    else if (this.pending.size < this.max) this.pending.set(key, { path: key, count: 1, firstSeen: at, lastSeen: at });
+    // A flood of new paths is bounded too: past the limit, new ones are not counted until the next flush.
+    else if (this.pending.size < this.maxPending) this.pending.set(key, { path: key, count: 1, firstSeen: at, lastSeen: at });
     this.timer ??= setTimeout(() => this.flush(), this.flushAfterMs).unref();
   }
 

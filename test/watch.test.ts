@@ -1,5 +1,5 @@
-import { cp, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { APACHE_MAP_FILE } from '../build/apacheConfig.js';
@@ -154,6 +154,58 @@ Sources('a legacy file change updates its copy; its deletion removes it', async 
   });
 });
 
+const Links = suite('watch: symbolic links');
+
+Links('never follows a link out of its root or into a folder; follows links to files inside it; says so once', async () => {
+  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n\nv1\n', 'legacy/real/page.html': '<p>real</p>\n' });
+  const outside = join(site.dir, 'outside');
+  for (let i = 0; i < 50; i++) await site.write({ [`outside/d${i % 5}/f${i}.md`]: `# Outside ${i}\n` });
+  await symlink(outside, join(site.config.legacyDir, 'usr')); // legacy/usr -> a big tree elsewhere
+  await symlink(join(outside, 'd0', 'f0.md'), join(site.config.wikiDir, 'Stolen.md')); // a file outside
+  await mkdir(join(site.config.wikiDir, 'x'));
+  await symlink('..', join(site.config.wikiDir, 'x', 'up')); // a loop up the tree
+  await symlink('Home.md', join(site.config.wikiDir, 'Alias.md')); // a file inside: followed
+  await symlink('loop-b', join(site.config.legacyDir, 'loop-a'));
+  await symlink('loop-a', join(site.config.legacyDir, 'loop-b'));
+  const store = new PageMapStore(site.config.database);
+  const logs: string[] = [];
+  const batches: Batch[] = [];
+  let runtime: Runtime | undefined;
+  try {
+    store.applyRows(
+      [
+        { path: '/home', status: 200, source: 'wiki:Home' },
+        { path: '/alias', status: 200, source: 'wiki:Alias' },
+      ],
+      'import',
+    );
+    await runBuild(site.config, store);
+    runtime = await startRuntime(site.config, store, {
+      port: 0,
+      host: '127.0.0.1',
+      log: (line) => logs.push(line),
+      watch: { settleMs: 30, onBatch: (_report, batch) => batches.push(batch), log: (line) => logs.push(line) },
+    });
+    const watched = runtime.watcher!.watchedFolders();
+    const realOutside = await realpath(outside);
+    assert.not.ok(watched.some((dir) => dir.startsWith(outside) || dir.startsWith(realOutside) || dir.includes(`${sep}usr`)), watched.join('\n'));
+    assert.not.ok(watched.some((dir) => dir.includes(`${sep}up`)), 'the loop is not walked');
+    assert.is(logs.filter((line) => line.includes('loop-a')).length, 1, logs.join('\n'));
+    assert.is(logs.filter((line) => line.includes('Stolen.md') && line.includes('out of its root')).length, 1, logs.join('\n'));
+
+    // Changes outside the roots are not seen; an in-root file link's target is.
+    await site.write({ 'outside/d1/f1.md': '# Changed outside\n' });
+    await site.write({ 'wiki/Home.md': '# Home\n\nv2\n' });
+    const read = (file: string) => readFile(join(site.config.publicDir, file), 'utf8').catch(() => undefined);
+    await waitFor('/alias to follow its target', async () => (await read('alias'))?.includes('v2'));
+    assert.not.ok(batches.some((batch) => [...batch.sources].some((source) => source.includes('usr') || source.includes('Stolen'))));
+  } finally {
+    await runtime?.close();
+    store.close();
+    await site.remove();
+  }
+});
+
 const MapChanges = suite('watch: the map, changed by the CLI in another process');
 
 MapChanges('map set, map rm and a redirect reach public/ and the Apache map without a restart', async () => {
@@ -192,4 +244,5 @@ MapChanges('a page that gains a child page moves into its folder', async () => {
 
 Wiki.run();
 Sources.run();
+Links.run();
 MapChanges.run();

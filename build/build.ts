@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
@@ -160,7 +160,15 @@ async function siteJobs(config: Config, template: SiteTemplate, hasPage: HasPage
 
 /** Remove a file the build wrote, then any folders that leaves empty (never public/ itself). */
 async function removeOutput(publicDir: string, file: string): Promise<void> {
-  await rm(join(publicDir, file), { force: true });
+  try {
+    await unlink(join(publicDir, file));
+  } catch (error) {
+    // Gone already, or a folder by now (a page that became a folder of pages, its files
+    // written by a build killed before it recorded them): nothing of this record's is left.
+    const code = (error as NodeJS.ErrnoException).code;
+    const isFolder = code === 'EISDIR' || (code === 'EPERM' && (await stat(join(publicDir, file)).catch(() => undefined))?.isDirectory());
+    if (!isAbsent(error) && !isFolder) throw error;
+  }
   for (let dir = dirname(file); dir !== '.' && dir !== ''; dir = dirname(dir)) {
     try {
       await rmdir(join(publicDir, dir));

@@ -87,3 +87,13 @@ export function assertOneErrorLine(result: CliResult): string {
   assert.ok(lines[0]!.startsWith('error: '), lines[0]);
   return lines[0]!;
 }
+
+/** mulberry32: a small seeded PRNG (numbers in [0, 1)), so a failure reproduces. */
+export function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

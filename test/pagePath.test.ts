@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { seededRandom } from './helpers.js';
 import { InvalidRowError } from '../build/errors.js';
 import {
   canonicalPath,
@@ -384,18 +385,8 @@ const PIECES = [
   'index.html', 'data', '_pagemap', '%00', '\r', '\u0085', '\x7f', '.pagemap-page', '%2e', '<', '>', '`', '{', '|',
 ];
 
-/** mulberry32: a small seeded PRNG so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function* inputs(count: number): Generator<string> {
-  const next = random(20060101);
+  const next = seededRandom(20060101);
   for (let i = 0; i < count; i++) {
     let text = '/';
     const length = 1 + Math.floor(next() * 8);

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { seededRandom } from './helpers.js';
 import type { Config } from '../build/config.js';
 import { canonicalPath, encodePath } from '../build/pagePath.js';
 import type { PageRow, Status, ValidRow } from '../build/pageRow.js';
@@ -17,16 +18,6 @@ import { etagFor, isNotModified } from '../runtime/server.js';
 import { sourceForFile } from '../runtime/watch.js';
 
 type DataRule = Pick<Config, 'dataExtensions' | 'dataMinBytes'>;
-
-/** mulberry32: a small seeded PRNG so a failure reproduces. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function isError(result: RequestTarget | RequestPathError): result is RequestPathError {
   return 'status' in result;
@@ -160,7 +151,7 @@ target('generated hostile targets never yield an unsafe path', () => {
     '%0a', '%0D', '\n', '%09', '%7f', '%c2%85', '%5c', '\\', '%2f', '%25', '%252e%252e', '%', '%zz', '%FF', ' ',
     '+', '"', '%22', '[', '~', 'index.html', '.pagemap-page', '%3F', '%23', '?x=..', '#../..',
   ];
-  const next = random(20061126);
+  const next = seededRandom(20061126);
   const pick = () => pieces[Math.floor(next() * pieces.length)]!;
   let accepted = 0;
   let refused = 0;

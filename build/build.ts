@@ -105,6 +105,7 @@ function wikiJob(config: Config, template: SiteTemplate, page: PlannedPage & { s
       mtimeMs: source.mtimeMs,
       path: page.path,
       fallbackTitle: name.slice(name.lastIndexOf('/') + 1),
+      isDated: true,
       crumbs,
       what: `wiki:${name} (${source.absolute})`,
     }),
@@ -124,19 +125,20 @@ function pageJob(config: Config, template: SiteTemplate, page: PlannedPage, hasP
 }
 
 /** The styled 404/410 pages and the template's assets: owned by the build like pages. */
-async function siteJobs(config: Config, template: SiteTemplate, hasPage: HasPage): Promise<OutputJob[]> {
+async function siteJobs(config: Config, template: SiteTemplate): Promise<OutputJob[]> {
   const jobs: OutputJob[] = [];
   for (const status of [404, 410] as const) {
     const name = `${status}.md`;
     const file = assetFile(`${status}.html`);
-    const crumbs = breadcrumbShape(template.nav, '/' + file, hasPage);
+    // It answers at any path, so its crumbs lead home only, not through /_pagemap.
+    const crumbs = breadcrumbShape(template.nav, `/${status}.html`, () => false);
     jobs.push({
       file,
       path: '',
       inputKey: hashParts('error', template.hash, status, crumbs),
       locate: (locator) => locator.find(config.templatesDir, name, 'error page'),
       missing: `error page template ${join(config.templatesDir, name)} not found`,
-      render: (source) => ({ source: source.absolute, mtimeMs: source.mtimeMs, path: '/' + file, fallbackTitle: String(status), crumbs, what: source.absolute }),
+      render: (source) => ({ source: source.absolute, mtimeMs: source.mtimeMs, path: '/' + file, fallbackTitle: String(status), crumbs, isDated: false, what: source.absolute }),
     });
   }
   const assetsDir = join(config.templatesDir, 'assets');
@@ -389,7 +391,7 @@ export class SiteBuilder {
     const isEarly = !this.keepRenderer && (options.full || recorded.size === 0) && pages.length >= POOL_THRESHOLD;
     const early = isEarly ? poolFor(template, pages.length, this.limits) : undefined;
     const hasPage: HasPage = (path) => index.has(path);
-    const jobs = [...pages.map((page) => pageJob(config, template, page, hasPage)), ...(await siteJobs(config, template, hasPage))];
+    const jobs = [...pages.map((page) => pageJob(config, template, page, hasPage)), ...(await siteJobs(config, template))];
     const removable = planRemovals(recorded.keys(), new Set(jobs.map((job) => job.file)));
     let execution: Execution;
     try {

@@ -23,6 +23,8 @@ interface RenderTask {
   /** The title when neither front matter nor a leading h1 gives one. */
   fallbackTitle: string;
   mtimeMs: number;
+  /** Whether the footer says when the source last changed (not on the 404 and 410 pages). */
+  isDated: boolean;
   /** From breadcrumbShape(). */
   crumbs: string;
   /** Names the source in errors, e.g. `wiki:About (/site/wiki/About.md)`. */
@@ -76,7 +78,7 @@ export class PageRenderer {
       path: task.path,
       title: document.title,
       content: document.html,
-      lastModified: dayOf(task.mtimeMs),
+      lastModified: task.isDated ? dayOf(task.mtimeMs) : '',
       breadcrumbs: task.crumbs.replace(TITLE_SLOT, () => escapeHtml(document.title)),
     });
   }

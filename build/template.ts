@@ -10,7 +10,7 @@ import { ConfigError } from './errors.js';
 import { escapeHtml } from './html.js';
 import { ASSET_PREFIX, encodePath, percentDecode } from './pagePath.js';
 
-export const PLACEHOLDERS = ['title', 'assets', 'nav', 'breadcrumbs', 'content', 'lastModified'] as const;
+export const PLACEHOLDERS = ['title', 'assets', 'nav', 'breadcrumbs', 'content', 'lastModified', 'lastModifiedLine'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export interface NavItem {
@@ -32,12 +32,13 @@ export interface PageFill {
   path: string;
   title: string;
   content: string;
+  /** The day the source last changed (YYYY-MM-DD); empty for pages that have no such day (404, 410). */
   lastModified: string;
   breadcrumbs: string;
 }
 
 /** A change here changes every rendered page's hash, so the next build re-renders them. */
-const RENDERER_VERSION = '1';
+const RENDERER_VERSION = '2';
 
 function checkNav(file: string, data: unknown): NavSection[] {
   const sections = (data as { sections?: unknown } | null)?.sections;
@@ -172,7 +173,7 @@ export function renderBreadcrumbs(nav: readonly NavSection[], path: string, titl
   return crumbs.join(' <span class="sep">&gt;</span> ');
 }
 
-/** Fill page.html. Only {{content}} and {{breadcrumbs}} carry HTML; everything else is escaped here. */
+/** Fill page.html. {{content}}, {{breadcrumbs}}, {{nav}} and {{lastModifiedLine}} are HTML; everything else is escaped here. */
 export function fillTemplate(template: SiteTemplate, fill: PageFill): string {
   const values: Record<Placeholder, string> = {
     title: escapeHtml(fill.title),
@@ -181,6 +182,8 @@ export function fillTemplate(template: SiteTemplate, fill: PageFill): string {
     breadcrumbs: fill.breadcrumbs,
     content: fill.content,
     lastModified: escapeHtml(fill.lastModified),
+    // The whole footer line, so a page without a date has no line at all.
+    lastModifiedLine: fill.lastModified ? `<p class="last-modified">Page last modified ${escapeHtml(fill.lastModified)}</p>` : '',
   };
   let out = '';
   for (let i = 0; i < template.parts.length; i++) out += i % 2 ? values[template.parts[i] as Placeholder] : template.parts[i];

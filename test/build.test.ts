@@ -78,10 +78,23 @@ Outputs('every 200 row is in public/ with the right bytes; other rows have no pa
     assert.ok(about.includes('<table>') && about.includes('<td>1</td>'), 'tables are on');
     const files = await filesUnder(pub);
     for (const absent of ['moved.html', 'temp', 'missing.html', 'gone.html']) assert.not.ok(files.includes(absent), absent);
-    for (const own of ['_pagemap/404.html', '_pagemap/410.html', '_pagemap/style.css', '_pagemap/print.css', '_pagemap/logo.svg']) assert.ok(files.includes(own), own);
+    for (const own of ['_pagemap/404.html', '_pagemap/410.html', '_pagemap/style.css', '_pagemap/print.css', '_pagemap/logo.svg', '_pagemap/favicon.svg']) assert.ok(files.includes(own), own);
     assert.not.ok(files.some((f) => f.includes(TEMP_PREFIX)), 'no temp files left behind');
     const notFound = await readFile(join(pub, '_pagemap/404.html'), 'utf8');
     assert.ok(notFound.includes('/_pagemap/style.css'), 'error pages link assets absolutely: they are served at any URL');
+    assert.ok(home.includes('<link rel="icon" href="/_pagemap/favicon.svg" type="image/svg+xml">'), 'browsers find the icon without asking for /favicon.ico');
+    assert.ok(home.includes(`<p class="last-modified">Page last modified ${new Date((await stat(join(site.dir, 'wiki/Home.md'))).mtimeMs).toISOString().slice(0, 10)}</p>`));
+  });
+});
+
+Outputs('the 404 and 410 pages: crumbs lead home only, and no "last modified" line', async () => {
+  await withSite(async (site, store) => {
+    await runBuild(site.config, store);
+    for (const [status, title] of [[404, 'Page not found'], [410, 'Page gone']] as const) {
+      const page = await readFile(join(site.config.publicDir, `_pagemap/${status}.html`), 'utf8');
+      assert.match(page, new RegExp(`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/">Home</a> <span class="sep">&gt;</span> <span class="here">${title}</span></nav>`));
+      assert.not.match(page, /_pagemap<\/|last modified/i);
+    }
   });
 });
 
@@ -120,10 +133,10 @@ Outputs('a big build renders in worker threads, with the same bytes as a small o
     const report = await runBuild(site.config, store);
     assert.equal(report.failures.map((f) => f.path), ['/broken']);
     assert.match(report.failures[0]!.message, /wiki:Broken .*front matter/);
-    assert.is(report.counts.written, 300 + 6 + 5);
+    assert.is(report.counts.written, 300 + 6 + 6, '300 + 6 pages, the 404 and 410 pages and 4 assets');
     const pooled = await readFile(join(site.config.publicDir, 'many/p7.html'), 'utf8');
     assert.ok(pooled.includes('<h1>Page 7</h1>') && pooled.includes('<p>Text of page 7.</p>'));
-    // Re-render just that page on the main thread: the bytes must not depend on where it was rendered.
+    // Re-render just that page, in a pool of one worker: the bytes must not depend on how many rendered.
     await rm(join(site.config.publicDir, 'many/p7.html'));
     const small = await runBuild(site.config, store);
     assert.is(small.counts.written, 1);

@@ -107,6 +107,10 @@ RewriteEngine On
 RewriteMap pm_escape int:escape
 RewriteMap pm_map ${quoted(map)}
 
+# Files pagemap keeps in public/ under names no row may have (a page that is also a folder,
+# a write in progress) are never served by those names.
+RewriteRule (^|/)\\.pagemap- - [R=404,L]
+
 # pagemap's own files and /data are never looked up in the map; hidden legacy files
 # (.htaccess, .git) are never published.
 RewriteRule ^${ASSET_PREFIX}/ - [L]

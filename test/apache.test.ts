@@ -247,6 +247,21 @@ Differential('on paths holding ? and # (written %3F and %23 in URLs)', async () 
   });
 });
 
+Differential('pagemap\'s own names in public/ (a page inside its folder, a write in progress) are never served by those names', async () => {
+  if (!binary) return;
+  const site = await makeTempSite({ 'wiki/Q.md': '# Q\n' });
+  const store = await openPageMap(site.config);
+  store.applyRows([row('/guide', 200, 'wiki:Q'), row('/guide/more', 200, 'wiki:Q')], 'import');
+  store.close();
+  await withStack(site, async (stack) => {
+    await writeFile(join(site.config.publicDir, 'guide', '.pagemap-tmp-1-0-0-more'), 'half a page\n');
+    const targets = ['/guide', '/guide/.pagemap-page', '/guide/.pagemap-tmp-1-0-0-more', '/guide/%2Epagemap-page'];
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems, [], problems.join('\n'));
+    for (const target of targets.slice(1)) assert.is((await rawGet(stack.apache.url, target)).status, 404, target);
+  });
+});
+
 Differential('a path with no row is discovered through Apache, then served by Apache alone', async () => {
   if (!binary) return;
   const site = await makeTempSite({ 'legacy/found it.html': '<p>found</p>\n', 'legacy/sub dir/index.html': '<p>index</p>\n', 'legacy/dl/big file.tgz': 'tgz\n' });

@@ -98,6 +98,21 @@ Outputs('the 404 and 410 pages: crumbs lead home only, and no "last modified" li
   });
 });
 
+Outputs('nothing from a path or a front matter title reaches the HTML unescaped', async () => {
+  await withSite(async (site, store) => {
+    await site.write({ 'wiki/Evil.md': '---\ntitle: "<img src=x onerror=alert(1)> & \\"q\\""\n---\nBody.\n' });
+    const path = '/a"><script>alert(1)</script>/b\'<svg onload=alert(2)>';
+    store.set({ path: path.replace(/%/g, '%25'), status: 200, source: 'wiki:Evil' });
+    store.set({ path: path.replace(/%/g, '%25') + '/child', status: 200, source: 'wiki:Evil' });
+    const report = await runBuild(site.config, store);
+    assert.equal(report.failures, []);
+    const html = await readFile(join(site.config.publicDir, path.slice(1), 'child'), 'utf8');
+    assert.not.match(html, /<script>alert|<svg onload|<img src=x/);
+    assert.ok(html.includes('<title>&lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot; |'), html.slice(0, 400));
+    assert.ok(html.includes('&lt;svg onload=alert(2)&gt;'), 'the crumb names the folder, escaped');
+  });
+});
+
 Outputs('a page that is also a folder of pages lives inside that folder, and moves back when the folder empties', async () => {
   await withSite(async (site, store) => {
     await runBuild(site.config, store);

@@ -3,8 +3,10 @@
  * with the number of redirects. Two sites that differ only in their redirect rows — 100 and
  * 100,000 — each served by a real Apache with the generated configuration; wrk measures a
  * redirect (a map hit) and a static page (a map miss, then the file) on both, interleaved.
+ * A third Apache serves the small site with symbolic links followed, as the configuration
+ * did before links were refused: the price of Apache's per-segment link checks.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APACHE_CONFIG_FILE, findHttxt2dbm } from '../build/apacheConfig.js';
@@ -26,8 +28,14 @@ const STATIC_PAGES = 500;
 const DISTINCT_REDIRECTS = 100;
 const KINDS = ['redirect', 'static page'] as const;
 
-async function setUpSite(root: string, redirects: number, log: (line: string) => void): Promise<{ apache: RunningApache; scripts: Record<(typeof KINDS)[number], string> }> {
-  const dir = join(root, `site-${redirects}`);
+/** A site with `redirects` rows behind its own Apache; `followLinks` turns Apache's link checks off. */
+async function setUpSite(
+  root: string,
+  redirects: number,
+  log: (line: string) => void,
+  followLinks = false,
+): Promise<{ apache: RunningApache; scripts: Record<(typeof KINDS)[number], string> }> {
+  const dir = join(root, `site-${redirects}${followLinks ? '-follow' : ''}`);
   await mkdir(join(dir, 'wiki'), { recursive: true });
   await mkdir(join(dir, 'legacy'), { recursive: true });
   await writeFile(join(dir, 'wiki/Page.md'), '# A page\n\nSome text.\n');
@@ -48,7 +56,13 @@ async function setUpSite(root: string, redirects: number, log: (line: string) =>
   const apacheDir = join(dir, 'apache-server');
   await mkdir(apacheDir);
   const readable = [root, dir, join(dir, '.pagemap'), config.publicDir, config.legacyDir, config.apacheDir];
-  const apache = await startApache(findApache()!, apacheDir, undefined, join(config.apacheDir, APACHE_CONFIG_FILE), readable);
+  let include = join(config.apacheDir, APACHE_CONFIG_FILE);
+  if (followLinks) {
+    const followed = join(config.apacheDir, 'follow-links.conf');
+    await writeFile(followed, (await readFile(include, 'utf8')).replaceAll('-FollowSymLinks', '+FollowSymLinks'));
+    include = followed;
+  }
+  const apache = await startApache(findApache()!, apacheDir, undefined, include, readable);
   // The same request mix on every map: DISTINCT_REDIRECTS rows, spread evenly over the map, so
   // only the map's size differs between the sites (mod_rewrite caches lookups per key).
   const distinct = Math.min(redirects, DISTINCT_REDIRECTS);
@@ -67,10 +81,14 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
   const root = await mkdtemp(join(tmpdir(), 'pagemap-bench-apache-'));
   const sites = new Map<number, Awaited<ReturnType<typeof setUpSite>>>();
   const samples = new Map<string, number[]>();
+  let following: Awaited<ReturnType<typeof setUpSite>> | undefined;
   try {
     for (const size of options.sizes) sites.set(size, await setUpSite(root, size, options.log));
+    following = await setUpSite(root, options.sizes[0]!, options.log, true);
     for (let run = 0; run < options.runs; run++) {
       options.log(`apache round ${run + 1}/${options.runs}`);
+      const followed = requestsPerSecond(following.apache.url, options.wrk, following.scripts['static page']).rps;
+      samples.set('followed', [...(samples.get('followed') ?? []), followed]);
       for (const kind of KINDS) {
         for (const size of options.sizes) {
           const site = sites.get(size)!;
@@ -86,6 +104,7 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
     }
   } finally {
     for (const site of sites.values()) await site.apache.stop();
+    await following?.apache.stop();
     await rm(root, { recursive: true, force: true });
   }
   const [small, large] = [options.sizes[0]!, options.sizes[options.sizes.length - 1]!];
@@ -94,10 +113,22 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
     const b = median(samples.get(`${kind}@${large}`)!);
     return [kind, a.toFixed(0), b.toFixed(0), `${((b / a) * 100).toFixed(1)}%`];
   });
+  const refused = median(samples.get(`static page@${small}`)!);
+  const followed = median(samples.get('followed')!);
   return [
     `wrk: ${version}; ${options.wrk.threads} threads, ${options.wrk.connections} connections, ${options.wrk.seconds} s a sample; ${options.runs} samples each, interleaved.`,
     `Redirect requests cycle through the same number of distinct rows on both maps (${Math.min(small, DISTINCT_REDIRECTS)}, spread evenly over the map); static requests through ${STATIC_PAGES} pages that have no map entry (every one a lookup that misses).`,
     '',
     markdownTable(['request', `req/s at ${small.toLocaleString('en')} rows (median)`, `req/s at ${large.toLocaleString('en')} rows (median)`, 'large / small'], rows),
+    '',
+    `The price of refusing symbolic links (Options -FollowSymLinks, an lstat per path segment), on the same static pages at ${small.toLocaleString('en')} rows:`,
+    '',
+    markdownTable(
+      ['static page', 'req/s (median)', 'of links followed'],
+      [
+        ['links followed (+FollowSymLinks)', followed.toFixed(0), '100%'],
+        ['links refused (-FollowSymLinks, as generated)', refused.toFixed(0), `${((refused / followed) * 100).toFixed(1)}%`],
+      ],
+    ),
   ].join('\n');
 }

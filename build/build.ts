@@ -18,7 +18,7 @@ import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
-import { copyFileAtomic, removeDeadTempFiles, isProcessAlive } from './atomicWrite.js';
+import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
 import { type PlannedPage, assetFile, hashParts, outputFileFor, planPages, planRemovals } from './buildPlan.js';
 import type { Config } from './config.js';
 import { MissingSourceError, isAbsent } from './errors.js';
@@ -221,7 +221,12 @@ async function execute(
     removedFiles.push(file);
     counts.removed++;
   };
-  for (const file of removable) await remove(file);
+  for (const file of removable) {
+    await remove(file).catch((error: unknown) => {
+      counts.failed++;
+      failures.push({ path: '/' + file, message: `cannot remove ${join(config.publicDir, file)}, which no row owns any more: ${(error as Error).message}`, isMissingSource: false });
+    });
+  }
   const trust = options.full ? new Map<string, OutputRecord>() : recorded;
   let done = 0;
   const progress = () => options.onProgress?.(++done, jobs.length);
@@ -267,8 +272,8 @@ async function execute(
 
   // Phase two: read and hash; render (in worker threads) or copy; write.
   const renders = work.filter((w) => w.job.render).length;
-  const source = renders === 0 ? undefined : options.rendererFor(renders);
-  const renderer = await source?.renderer;
+  const supply = renders === 0 ? undefined : options.rendererFor(renders);
+  const renderer = await supply?.renderer;
   const limit = pLimit(config.concurrency);
   const run = async ({ job, source, target, previous, outputSig }: Work): Promise<void> => {
     let sourceHash: string;
@@ -289,7 +294,7 @@ async function execute(
   try {
     await Promise.all(work.map((w) => limit(() => run(w).catch((error: unknown) => fail(w.job, error)).finally(progress))));
   } finally {
-    if (!source?.isKept) await renderer?.close();
+    if (!supply?.isKept) await renderer?.close();
   }
   store.recordOutputs(written, removedFiles, owner);
   failures.sort((a, b) => (a.path < b.path ? -1 : 1));

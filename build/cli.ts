@@ -5,9 +5,9 @@
  * map and the build; `serve` reaches into runtime/.
  */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeFileAtomic } from './atomicWrite.js';
 import { type BuildReport, SiteBuilder } from './build.js';
 import { type Config, resolveConfig } from './config.js';
 import { PagemapError } from './errors.js';
@@ -228,9 +228,8 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
     case 'map set': {
       expectPositionals(parsed, 2, 3, command);
       const [path, status, source] = parsed.positionals as [string, string, string | undefined];
-      const outcome = await withStore(config, (store) => store.set({ path, status, source }));
+      const [outcome, row] = await withStore(config, (store) => [store.set({ path, status, source }), store.get(path)!] as const);
       process.stderr.write(`${outcome}: ${path}\n`);
-      const row = await withStore(config, (store) => store.get(path)!);
       for (const warning of warningsForRow(config, row, source)) process.stderr.write(`warning: ${warning}\n`);
       return 0;
     }
@@ -257,7 +256,7 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
       const rows = await withStore(config, (store) => store.all());
       const text = serialiseMap(rows, format);
       if (!file) return (process.stdout.write(text), 0);
-      await writeFile(file, text);
+      await writeFileAtomic(file, text);
       process.stderr.write(`exported ${plural(rows.length, 'row')} to ${file}\n`);
       return 0;
     }

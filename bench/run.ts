@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { TOOLS, type Tool, runBuildBench } from './buildBench.js';
 import { runApacheBench } from './apacheBench.js';
 import { BenchError } from './measure.js';
+import { runMissesBench } from './missesBench.js';
 import { runRuntimeBench } from './runtimeBench.js';
 
 const HELP = `Usage: node dist/bench/run.js [options]
@@ -20,13 +21,13 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --pages N     Markdown pages in the generated corpus (default 5000)
   --runs R      timed runs of each scenario (default 5); medians and minimums are reported
   --warmup W    untimed rounds first (default 1)
-  --only NAME   run one benchmark: build, runtime or apache (default: all three)
+  --only NAME   run one benchmark: build, runtime, apache or misses (default: all four)
   --seconds S   wrk's duration for each serving sample (default 5)
   --tools LIST  comma-separated, from ${TOOLS.join(', ')} (default all). Hugo must be on PATH;
                 Eleventy is installed on first use outside the project (see bench/competitors.ts)
   --keep        keep the temp folder with the corpus and every tool's output`;
 
-const BENCHMARKS = ['build', 'runtime', 'apache'] as const;
+const BENCHMARKS = ['build', 'runtime', 'apache', 'misses'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, least: number): number {
@@ -66,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`## ${only[0]!.toUpperCase()}${only.slice(1)}\n\nCommand: \`node dist/bench/run.js ${process.argv.slice(2).join(' ')}\` — ${new Date().toISOString()}\n\n`);
     if (only === 'runtime') process.stdout.write((await runRuntimeBench({ runs, wrk, log })) + '\n\n');
     if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, 100_000], runs, wrk, log })) + '\n\n');
+    if (only === 'misses') process.stdout.write((await runMissesBench({ max: 100_000, paths: 150_000, log })) + '\n\n');
     if (only !== 'build') continue;
     const result = await runBuildBench({
       pages: wholeNumber('pages', values.pages, 5000, 1),

@@ -7,8 +7,8 @@
  * table is bounded: at most `max` distinct paths (the least requested, then the longest
  * unseen, are dropped first), each stored in at most MISS_PATH_MAX_BYTES, and at most
  * MISS_NEW_PER_FLUSH new paths are taken per flush. A crawler asking for random paths costs
- * at most max × ~750 bytes of disk (about 75 MB at the default), and a flush holds the thread
- * for a few milliseconds.
+ * at most max × ~700 bytes of disk (about 70 MB at the default), and a flush holds the thread
+ * for a few milliseconds (bench/missesBench.ts).
  */
 import type { MissRecord, PageMapStore } from '../build/pageMap.js';
 

@@ -40,7 +40,7 @@ export function rowForLegacyFile(config: Pick<Config, 'dataExtensions' | 'dataMi
 
 export interface DiscoverySummary {
   scanned: number;
-  /** The rows added, in path order. */
+  /** The rows added, in the order the tree was walked. */
   added: ValidRow[];
   skipped: string[];
 }

@@ -16,7 +16,7 @@
 import { appendFile, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT, resolveConfig } from '../build/config.js';
+import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { type Competitor, setUpEleventy, setUpHugo, firstLineOf } from './competitors.js';
 import { type Corpus, pageName, writeCorpus } from './corpus.js';
@@ -56,7 +56,7 @@ export interface BuildBenchResult {
   json: unknown;
 }
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'build', 'cli.js');
+const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 const FLOOR = join(PACKAGE_ROOT, 'dist', 'bench', 'floor.js');
 /** Output size for the write floor when pagemap did not run to show its own. */
 const FALLBACK_OUTPUT_BYTES = 7200;

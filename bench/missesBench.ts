@@ -7,7 +7,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PageMapStore } from '../build/pageMap.js';
+import { PageMapStore } from '../core/pageMap.js';
 import { MISS_NEW_PER_FLUSH, MissCounter } from '../runtime/misses.js';
 import { markdownTable, median } from './measure.js';
 

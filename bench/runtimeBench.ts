@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../build/config.js';
+import { PACKAGE_ROOT } from '../core/config.js';
 import { freePort, waitForPort } from '../test/apacheHarness.js';
 import { markdownTable, median } from './measure.js';
 import { type WrkOptions, pathsScript, requestsPerSecond, wrkVersion } from './wrk.js';
@@ -18,7 +18,7 @@ export interface RuntimeBenchOptions {
   log: (line: string) => void;
 }
 
-const CLI = join(PACKAGE_ROOT, 'dist/build/cli.js');
+const CLI = join(PACKAGE_ROOT, 'dist/cli/main.js');
 
 export async function runRuntimeBench(options: RuntimeBenchOptions): Promise<string> {
   const version = wrkVersion();

@@ -21,9 +21,9 @@ import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { TEMP_PREFIX, writeFileAtomic } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
-import type { Config } from './config.js';
-import { ASSET_PREFIX, DATA_PREFIX, PREFIX_PAGE_FILE, locationFor, percentEncode } from './pagePath.js';
-import type { PageRow } from './pageRow.js';
+import type { Config } from '../core/config.js';
+import { ASSET_PREFIX, DATA_PREFIX, PREFIX_PAGE_FILE, locationFor, percentEncode } from '../core/pagePath.js';
+import type { PageRow } from '../core/pageRow.js';
 
 export const APACHE_CONFIG_FILE = 'pagemap.conf';
 /** The map as text: the source of the DBM file, and what people read. */

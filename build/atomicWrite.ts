@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { isAbsent } from './errors.js';
+import { isAbsent } from '../core/errors.js';
 
 /** Temp files start with this, then the writer's pid: a crash's leftovers are recognisable, and whose they were. */
 export const TEMP_PREFIX = '.pagemap-tmp-';

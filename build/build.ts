@@ -20,13 +20,13 @@ import pLimit from 'p-limit';
 import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
 import { type PlannedPage, assetFile, hashParts, outputFileFor, planPages, planRemovals } from './buildPlan.js';
-import type { Config } from './config.js';
-import { MissingSourceError, isAbsent } from './errors.js';
-import type { OutputRecord, PageMapStore } from './pageMap.js';
+import type { Config } from '../core/config.js';
+import { MissingSourceError, isAbsent } from '../core/errors.js';
+import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
 import { type ProduceRequest, breadcrumbShape } from './pageRenderer.js';
-import { parseSource } from './pageRow.js';
+import { parseSource } from '../core/pageRow.js';
 import { POOL_THRESHOLD, type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
-import { type SourceFile, SourceLocator, signatureOf } from './sourceFiles.js';
+import { type SourceFile, SourceLocator, signatureOf } from '../core/sourceFiles.js';
 import { type HasPage, type SiteTemplate, loadTemplate } from './template.js';
 
 export const OUTCOMES = ['written', 'unchanged', 'removed', 'failed'] as const;

@@ -3,8 +3,8 @@
  * are no longer owned by any row. No disk access here; build.ts carries the plan out.
  */
 import { createHash } from 'node:crypto';
-import { ASSET_PREFIX, PREFIX_PAGE_FILE } from './pagePath.js';
-import { type PageRow, type ParsedSource, parseSource } from './pageRow.js';
+import { ASSET_PREFIX, PREFIX_PAGE_FILE } from '../core/pagePath.js';
+import { type PageRow, type ParsedSource, parseSource } from '../core/pageRow.js';
 
 /** A page the build must produce. */
 export interface PlannedPage {

@@ -5,8 +5,8 @@
  * this setup).
  */
 import type { MarkdownIt } from 'markdown-it';
-import { SourceError } from './errors.js';
-import { escapeHtml } from './html.js';
+import { SourceError } from '../core/errors.js';
+import { escapeHtml } from '../core/html.js';
 
 let matter: typeof import('gray-matter') | undefined;
 

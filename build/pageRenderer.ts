@@ -9,9 +9,9 @@ import { readFileSync, statSync } from 'node:fs';
 import type { MarkdownIt } from 'markdown-it';
 import { writeFileAtomicSync } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from '../core/html.js';
 import { createMarkdown, renderWiki } from './markdown.js';
-import { signatureOf } from './sourceFiles.js';
+import { signatureOf } from '../core/sourceFiles.js';
 import { type HasPage, type NavSection, type SiteTemplate, fillTemplate, renderBreadcrumbs } from './template.js';
 
 /** Stands for the page title in a breadcrumb shape; NUL never occurs in a title or a path. */

@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { PagemapError, SourceError } from './errors.js';
+import { PagemapError, SourceError } from '../core/errors.js';
 import type { ProduceRequest, ProduceResult } from './pageRenderer.js';
 import type { SiteTemplate } from './template.js';
 

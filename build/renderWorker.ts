@@ -1,6 +1,6 @@
 /** A render worker (see renderPool.ts): produces the pages it is sent with the template it was given. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SourceError } from './errors.js';
+import { SourceError } from '../core/errors.js';
 import { PageRenderer, type ProduceRequest } from './pageRenderer.js';
 import type { WorkerBatch, WorkerReply, WorkerSetup } from './renderPool.js';
 

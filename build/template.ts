@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from './errors.js';
-import { escapeHtml } from './html.js';
-import { ASSET_PREFIX, encodePath, percentDecode } from './pagePath.js';
+import { ConfigError } from '../core/errors.js';
+import { escapeHtml } from '../core/html.js';
+import { ASSET_PREFIX, encodePath, percentDecode } from '../core/pagePath.js';
 
 export const PLACEHOLDERS = ['title', 'assets', 'nav', 'breadcrumbs', 'content', 'lastModified', 'lastModifiedLine'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];

@@ -14,9 +14,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import serveHandler from 'serve-handler';
-import { isAbsent } from '../build/errors.js';
-import { type MediaTypes, contentTypeFor } from '../build/mediaTypes.js';
-import { PREFIX_PAGE_FILE, encodePath } from '../build/pagePath.js';
+import { isAbsent } from '../core/errors.js';
+import { type MediaTypes, contentTypeFor } from './mediaTypes.js';
+import { PREFIX_PAGE_FILE, encodePath } from '../core/pagePath.js';
 import { FileCache } from './fileCache.js';
 
 /** What is at a path under a root, as far as serving goes. */

@@ -10,7 +10,7 @@
  * at most max × ~700 bytes of disk (about 70 MB at the default), and a flush holds the thread
  * for a few milliseconds (bench/missesBench.ts).
  */
-import type { MissRecord, PageMapStore } from '../build/pageMap.js';
+import type { MissRecord, PageMapStore } from '../core/pageMap.js';
 
 /** Longer paths are stored cut to this many UTF-8 bytes, ending in "…". */
 export const MISS_PATH_MAX_BYTES = 256;

@@ -2,7 +2,7 @@
  * The path of an HTTP request, decoded and normalised the way Apache does it before it
  * looks at the file system (DESIGN.md "Request resolution", rule 2). Pure.
  */
-import { ASSET_PREFIX, DATA_PREFIX, canonicalPath, pathForExport, percentDecode } from '../build/pagePath.js';
+import { ASSET_PREFIX, DATA_PREFIX, canonicalPath, pathForExport, percentDecode } from '../core/pagePath.js';
 
 export interface RequestTarget {
   /** The canonical page path (a trailing slash already turned into index.html). */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../build/build.js';
-import { PageMapStore } from '../build/pageMap.js';
+import { PageMapStore } from '../core/pageMap.js';
 import { startRuntime } from '../runtime/server.js';
 import { makeTempSite } from './helpers.js';
 

@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, findHttxt2dbm, renderApacheConfig, writeApacheConfig } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { runBuild } from '../build/build.js';
-import { resolveConfig } from '../build/config.js';
-import { PageMapStore } from '../build/pageMap.js';
+import { resolveConfig } from '../core/config.js';
+import { PageMapStore } from '../core/pageMap.js';
 import { makeTempSite, type TempSite } from './helpers.js';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0, 0xff, 0x00, 0x7f]);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PACKAGE_ROOT } from '../build/config.js';
+import { PACKAGE_ROOT } from '../core/config.js';
 import { CLI, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli } from './helpers.js';
 
 async function withSite(files: Record<string, string>, use: (site: TempSite) => Promise<void>): Promise<void> {

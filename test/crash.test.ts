@@ -11,8 +11,8 @@ import * as assert from 'uvu/assert';
 import { APACHE_DBM_FILE, APACHE_MAP_FILE, findHttxt2dbm, renderApacheMap } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { runBuild } from '../build/build.js';
-import { PageMapStore } from '../build/pageMap.js';
-import type { ValidRow } from '../build/pageRow.js';
+import { PageMapStore } from '../core/pageMap.js';
+import type { ValidRow } from '../core/pageRow.js';
 import { CLI, type TempSite, describe, makeTempSite, runCli, seededRandom } from './helpers.js';
 
 /** Every file under `dir`, relative, sorted; [] when there is no such folder. */

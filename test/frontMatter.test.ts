@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../build/build.js';
 import { frontMatterLanguage } from '../build/markdown.js';
-import { PageMapStore } from '../build/pageMap.js';
+import { PageMapStore } from '../core/pageMap.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
 import { type TempSite, makeTempSite } from './helpers.js';
 

@@ -7,10 +7,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { type Config, PACKAGE_ROOT, resolveConfig } from '../build/config.js';
+import { type Config, PACKAGE_ROOT, resolveConfig } from '../core/config.js';
 
 /** The compiled CLI entry point. */
-export const CLI = join(PACKAGE_ROOT, 'dist', 'build', 'cli.js');
+export const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 /** Real data from elsewhere (read-only), beside the checkout. */
 export const SHARED_DATA = join(PACKAGE_ROOT, '..', 'shared', 'data');
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ImportError, InvalidRowError, type PagemapError } from '../build/errors.js';
-import { type MapFormat, TSV_HEADER, formatOf, parseMap, readMapFile, serialiseMap } from '../build/mapTransfer.js';
-import { pathForExport } from '../build/pagePath.js';
-import { type ValidRow, validateRow } from '../build/pageRow.js';
+import { ImportError, InvalidRowError, type PagemapError } from '../core/errors.js';
+import { type MapFormat, TSV_HEADER, formatOf, parseMap, readMapFile, serialiseMap } from '../core/mapTransfer.js';
+import { pathForExport } from '../core/pagePath.js';
+import { type ValidRow, validateRow } from '../core/pageRow.js';
 
 /** parseMap's ImportError, asserted to be one; its problems are returned. */
 function problemsOf(text: string, format: MapFormat, name = 'map.tsv'): readonly string[] {

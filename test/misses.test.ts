@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PageMapStore } from '../build/pageMap.js';
+import { PageMapStore } from '../core/pageMap.js';
 import { MISS_NEW_PER_FLUSH, MISS_PATH_MAX_BYTES, MissCounter, missKey } from '../runtime/misses.js';
 import { startRuntime } from '../runtime/server.js';
 import { makeTempSite } from './helpers.js';

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ImportError, InvalidRowError, PagemapError } from '../build/errors.js';
-import { type OutputRecord, PageMapStore, type StoreOptions } from '../build/pageMap.js';
-import type { PageRow, Status, ValidRow } from '../build/pageRow.js';
-import { openPageMap } from '../build/site.js';
+import { ImportError, InvalidRowError, PagemapError } from '../core/errors.js';
+import { type OutputRecord, PageMapStore, type StoreOptions } from '../core/pageMap.js';
+import type { PageRow, Status, ValidRow } from '../core/pageRow.js';
+import { openPageMap } from '../core/site.js';
 import { makeTempSite } from './helpers.js';
 
 interface Clock {

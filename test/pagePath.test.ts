@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { seededRandom } from './helpers.js';
-import { InvalidRowError } from '../build/errors.js';
+import { InvalidRowError } from '../core/errors.js';
 import {
   canonicalPath,
   encodePath,
@@ -9,7 +9,7 @@ import {
   pathForExport,
   percentDecode,
   problemWithRelativePath,
-} from '../build/pagePath.js';
+} from '../core/pagePath.js';
 
 /** A path of exactly `bytes` UTF-8 bytes made of short segments (none near the segment limit). */
 function pathOfBytes(bytes: number): string {

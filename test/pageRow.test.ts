@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InvalidRowError } from '../build/errors.js';
-import { type RowInput, type ValidRow, isOrigin, isRedirect, isStatus, parseSource, validateRow } from '../build/pageRow.js';
+import { InvalidRowError } from '../core/errors.js';
+import { type RowInput, type ValidRow, isOrigin, isRedirect, isStatus, parseSource, validateRow } from '../core/pageRow.js';
 
 /** validateRow's error, asserting it is an InvalidRowError whose message starts with the row's path. */
 function refusal(input: RowInput, path: string): InvalidRowError {

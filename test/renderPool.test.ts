@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PageMapStore } from '../build/pageMap.js';
+import { PageMapStore } from '../core/pageMap.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
 import { type TempSite, describe, makeTempSite, runCli } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../build/build.js';
-import { PageMapStore } from '../build/pageMap.js';
+import { PageMapStore } from '../core/pageMap.js';
 import { openInside } from '../runtime/fileSender.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
 import { makeTempSite, runCli, type TempSite } from './helpers.js';

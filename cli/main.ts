@@ -7,16 +7,16 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { writeFileAtomic } from './atomicWrite.js';
-import { type BuildReport, SiteBuilder } from './build.js';
-import { type Config, resolveConfig } from './config.js';
-import { PagemapError } from './errors.js';
-import { formatOf, readMapFile, serialiseMap } from './mapTransfer.js';
-import { type PageMapStore, databaseProblem } from './pageMap.js';
-import { pathForExport } from './pagePath.js';
-import { type Origin, type Status, type ValidRow, isOrigin, isStatus, parseSource } from './pageRow.js';
-import { initSite, openPageMap } from './site.js';
-import { SourceLocator } from './sourceFiles.js';
+import { writeFileAtomic } from '../build/atomicWrite.js';
+import { type BuildReport, SiteBuilder } from '../build/build.js';
+import { type Config, resolveConfig } from '../core/config.js';
+import { PagemapError } from '../core/errors.js';
+import { formatOf, readMapFile, serialiseMap } from '../core/mapTransfer.js';
+import { type PageMapStore, databaseProblem } from '../core/pageMap.js';
+import { pathForExport } from '../core/pagePath.js';
+import { type Origin, type Status, type ValidRow, isOrigin, isStatus, parseSource } from '../core/pageRow.js';
+import { initSite, openPageMap } from '../core/site.js';
+import { SourceLocator } from '../core/sourceFiles.js';
 
 class UsageError extends PagemapError {
   constructor(message: string) {
@@ -262,7 +262,7 @@ async function mapCommand(sub: string | undefined, rest: string[]): Promise<numb
     }
     case 'map discover': {
       expectPositionals(parsed, 0, 0, command);
-      const { discoverAll } = await import('../runtime/discover.js');
+      const { discoverAll } = await import('../core/discovery.js');
       const summary = await withStore(config, (store) => discoverAll(config, store));
       for (const line of summary.skipped) process.stderr.write(`skipped: ${line}\n`);
       process.stdout.write(summary.added.map(formatRow).join(''));

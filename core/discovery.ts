@@ -4,13 +4,13 @@
  * resources. Discovery only adds; it never overrides a row someone wrote.
  */
 import { stat } from 'node:fs/promises';
-import type { Config } from '../build/config.js';
-import { PagemapError } from '../build/errors.js';
-import { isDataResource } from '../build/config.js';
-import type { PageMapStore } from '../build/pageMap.js';
-import { DATA_PREFIX, pathForExport } from '../build/pagePath.js';
-import { type ValidRow, validateRow } from '../build/pageRow.js';
-import { SourceLocator, walkLegacyTree } from '../build/sourceFiles.js';
+import type { Config } from './config.js';
+import { PagemapError } from './errors.js';
+import { isDataResource } from './config.js';
+import type { PageMapStore } from './pageMap.js';
+import { DATA_PREFIX, pathForExport } from './pagePath.js';
+import { type ValidRow, validateRow } from './pageRow.js';
+import { SourceLocator, walkLegacyTree } from './sourceFiles.js';
 
 /** Hidden files (.htaccess, .git, editor swap files) are never published. */
 export function isHidden(rel: string): boolean {

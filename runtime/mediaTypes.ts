@@ -4,7 +4,7 @@
  * file, a small built-in table covers the usual web types.
  */
 import { readFileSync } from 'node:fs';
-import { PREFIX_PAGE_FILE } from './pagePath.js';
+import { PREFIX_PAGE_FILE } from '../core/pagePath.js';
 
 /** What Apache's ForceType gives pages at paths without an extension (see apacheConfig.ts). */
 export const EXTENSIONLESS_TYPE = 'text/html; charset=utf-8';

@@ -48,6 +48,17 @@ export interface BuildReport {
   elapsedMs: number;
 }
 
+/** A report as people read it: one line per failure and warning, then the summary. */
+export function describeBuild(report: BuildReport): string[] {
+  const { counts } = report;
+  const pages = `${report.pages} page${report.pages === 1 ? '' : 's'}`;
+  return [
+    ...report.failures.map((failure) => `failed: ${failure.path}: ${failure.message}`),
+    ...report.warnings.map((warning) => `warning: ${warning}`),
+    `built ${pages} in ${(report.elapsedMs / 1000).toFixed(2)}s: ${counts.written} written, ${counts.unchanged} unchanged, ${counts.removed} removed, ${counts.failed} failed`,
+  ];
+}
+
 export interface BuildOptions {
   /** Ignore the record of earlier builds and write every output again. */
   full?: boolean;

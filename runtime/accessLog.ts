@@ -42,7 +42,7 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
-/** Log every response when it finishes. `write` receives whole lines. */
+/** Log every response when it finishes. `write` receives whole lines, without the newline. */
 export function logResponses(write: (line: string) => void): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = new Date();
@@ -59,6 +59,6 @@ export function logResponses(write: (line: string) => void): (req: IncomingMessa
       return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     } as ServerResponse['end'];
     // 'close' comes for every response, also when the client hangs up as the last byte leaves.
-    res.once('close', () => write(combinedLogLine(req, url, res.statusCode, req.method === 'HEAD' ? 0 : bytes, started) + '\n'));
+    res.once('close', () => write(combinedLogLine(req, url, res.statusCode, req.method === 'HEAD' ? 0 : bytes, started)));
   };
 }

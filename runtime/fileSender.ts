@@ -26,6 +26,12 @@ type Opened = { kind: 'file'; fd: number; stats: Stats } | { kind: 'link' } | { 
 
 export type SendOutcome = 'sent' | 'absent' | 'link';
 
+/**
+ * Cache-Control: pages and legacy files may change at any moment of a migration, so caches
+ * must revalidate (a 304 is cheap); pagemap's assets change only with the templates.
+ */
+export const CACHE_POLICY = { page: 'no-cache', asset: 'public, max-age=3600' } as const;
+
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** Apache's default ETag (FileETag MTime Size): size and mtime in microseconds, in hex. */
@@ -205,29 +211,34 @@ export class FileSender {
   /**
    * Big files and ranges through serve-handler, fed the open file: its stat and its read go to
    * the descriptor checked above, never to the path again; HEAD reads nothing.
+   *
+   * Two things stay from serve-handler's design. It takes the file's path from the request's
+   * URL, which is not the file's (`/doc/` is doc/index.html, a /data path lives in another
+   * tree): it is handed a view of the request whose url is the file's own path, so the real
+   * request (and the access log) is left as it came. And it removes a header given as null,
+   * which is how no Content-Type goes out where Apache sends none and no Content-Disposition
+   * names `.pagemap-page`. (Its typings allow only strings there, and want an fs.ReadStream
+   * where any stream will do: hence the two casts.)
    */
   private async stream(req: IncomingMessage, res: ServerResponse, rel: string, fd: number, stats: Stats, cacheControl: string): Promise<void> {
     let isHandedOver = false;
     const { 'Content-Type': type, ETag: etag } = this.headersFor(rel, stats, cacheControl);
     res.setHeader('ETag', etag!);
     res.setHeader('Cache-Control', cacheControl);
-    // null removes a header: no type where Apache sends none, and no Content-Disposition,
-    // whose file name (.pagemap-page) is an implementation detail.
+    const removed = null as unknown as string;
     const headers = [
-      { key: 'Content-Type', value: (type ?? null) as string },
-      { key: 'Content-Disposition', value: null as unknown as string },
+      { key: 'Content-Type', value: type ?? removed },
+      { key: 'Content-Disposition', value: removed },
     ];
-    // serve-handler takes the path from the URL; the file itself comes from the methods below.
-    req.url = encodePath('/' + rel);
+    const view = Object.create(req, { url: { value: encodePath('/' + rel) } }) as IncomingMessage;
     try {
       await serveHandler(
-        req,
+        view,
         res,
         {
           public: '/',
           directoryListing: false,
           cleanUrls: false,
-          trailingSlash: false,
           etag: false,
           // minimatch's ** skips dot files, hence the second pattern.
           headers: [{ source: '**', headers }, { source: `**/${PREFIX_PAGE_FILE}`, headers }],

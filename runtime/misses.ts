@@ -10,6 +10,7 @@
  * at most max × ~700 bytes of disk (about 70 MB at the default), and a flush holds the thread
  * for a few milliseconds (bench/missesBench.ts).
  */
+import { type Logger, silentLogger } from '../core/logger.js';
 import type { MissRecord, PageMapStore } from '../core/pageMap.js';
 
 /** Longer paths are stored cut to this many UTF-8 bytes, ending in "…". */
@@ -31,7 +32,7 @@ export interface MissCounterOptions {
   /** Distinct paths kept, in memory between flushes and in the table. */
   max: number;
   flushAfterMs?: number;
-  log?: (line: string) => void;
+  logger?: Logger;
 }
 
 export class MissCounter {
@@ -39,7 +40,7 @@ export class MissCounter {
   private readonly max: number;
   private readonly maxPending: number;
   private readonly flushAfterMs: number;
-  private readonly log: (line: string) => void;
+  private readonly logger: Logger;
   private pending = new Map<string, MissRecord>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -48,7 +49,7 @@ export class MissCounter {
     this.max = options.max;
     this.maxPending = Math.min(options.max, MISS_NEW_PER_FLUSH);
     this.flushAfterMs = options.flushAfterMs ?? 250;
-    this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
+    this.logger = options.logger ?? silentLogger;
   }
 
   count(path: string, when = new Date()): void {
@@ -71,7 +72,7 @@ export class MissCounter {
     try {
       this.store.recordMisses(batch, this.max);
     } catch (error) {
-      this.log(`pagemap: could not record ${batch.length} misses: ${(error as Error).message}`);
+      this.logger.error(`pagemap: could not record ${batch.length} misses: ${(error as Error).message}`);
     }
   }
 }

@@ -1,44 +1,35 @@
 /**
- * The runtime server: a node:http server for what Apache hands it (or everything, when run
- * alone by `npm start`), following runtime/resolve.ts to the letter. Pages missing from
- * public/ are rendered once and written there, so Apache serves them from then on; paths
- * with no row are looked for in the legacy tree (discovery). Files go out through
- * fileSender.ts; every error and status page goes out through sendStatus.
+ * The runtime server: request dispatch. A node:http server for what Apache hands it (or
+ * everything, when run alone by `npm start`), following runtime/resolve.ts to the letter.
+ * Pages missing from public/ are rendered once and written there, so Apache serves them from
+ * then on; paths with no row are looked for in the legacy tree (discovery). Files go out
+ * through fileSender.ts, everything else through statusPages.ts.
  */
-import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BuildFailure, SiteBuilder } from '../build/build.js';
 import { assetFile, outputFileFor } from '../build/buildPlan.js';
 import type { Config } from '../core/config.js';
+import { discoverPath } from '../core/discovery.js';
 import { PagemapError } from '../core/errors.js';
-import { type MediaTypes, contentTypeFor, loadMediaTypes } from './mediaTypes.js';
-import { escapeHtml } from '../core/html.js';
+import { type Logger, silentLogger } from '../core/logger.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import { logResponses } from './accessLog.js';
-import { discoverPath } from '../core/discovery.js';
-import { FileSender, type SendOutcome } from './fileSender.js';
+import { CACHE_POLICY, FileSender, type SendOutcome } from './fileSender.js';
+import { loadMediaTypes } from './mediaTypes.js';
 import { MissCounter } from './misses.js';
 import { type Resolution, SERVED_METHODS, resolveRequest } from './resolve.js';
+import { StatusPages } from './statusPages.js';
 import { SiteWatcher, type WatchOptions } from './watch.js';
-
-export { etagFor, isNotModified } from './fileSender.js';
 
 export interface RuntimeOptions {
   host?: string;
   port?: number;
   /** Watch the sources and the map (default true). */
   watch?: boolean | WatchOptions;
-  /** Where combined-format log lines go; default: none. */
-  accessLog?: (line: string) => void;
-  /** Where errors go; default stderr. */
-  log?: (line: string) => void;
+  /** Access lines, errors and progress; default: none. */
+  logger?: Logger;
 }
-
-/**
- * Cache-Control: pages and legacy files may change at any moment of a migration, so caches
- * must revalidate (a 304 is cheap); pagemap's assets change only with the templates.
- */
-export const CACHE_POLICY = { page: 'no-cache', asset: 'public, max-age=3600' } as const;
 
 /** A running runtime: the server, the watcher, and counters tests can read. */
 export class Runtime {
@@ -51,24 +42,25 @@ export class Runtime {
   /** How many pages the runtime handed to the renderer (single flight keeps it at one per page). */
   renders = 0;
   private readonly inFlight = new Map<string, Promise<BuildFailure | undefined>>();
-  private readonly mediaTypes: MediaTypes;
   private readonly files: FileSender;
-  private readonly log: (line: string) => void;
+  private readonly status: StatusPages;
+  private readonly logger: Logger;
 
-  constructor(config: Config, store: PageMapStore, builder: SiteBuilder, options: RuntimeOptions = {}) {
+  constructor(config: Config, store: PageMapStore, builder: SiteBuilder, logger: Logger = silentLogger) {
     this.config = config;
     this.store = store;
     this.builder = builder;
-    this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
-    this.misses = new MissCounter(store, { max: config.missesMax, log: this.log });
-    this.mediaTypes = loadMediaTypes(config.mimeTypes);
-    this.files = new FileSender(this.mediaTypes);
-    const logRequest = options.accessLog ? logResponses(options.accessLog) : undefined;
+    this.logger = logger;
+    this.misses = new MissCounter(store, { max: config.missesMax, logger });
+    const mediaTypes = loadMediaTypes(config.mimeTypes);
+    this.files = new FileSender(mediaTypes);
+    this.status = new StatusPages(config.publicDir, this.files, mediaTypes);
+    const logRequest = logResponses((line) => logger.access(line));
     this.server = createServer((req, res) => {
-      logRequest?.(req, res);
+      logRequest(req, res);
       this.handle(req, res).catch((error: unknown) => {
-        this.log(`pagemap: ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
-        if (!res.headersSent) this.sendStatus(req, res, 500);
+        logger.error(`pagemap: ${req.method} ${req.url}: ${(error as Error).stack ?? error}`);
+        if (!res.headersSent) this.status.send(req, res, 500);
         else res.destroy();
       });
     });
@@ -93,16 +85,13 @@ export class Runtime {
   private async answer(req: IncomingMessage, res: ServerResponse, resolution: Resolution): Promise<void> {
     switch (resolution.kind) {
       case 'error':
-        return this.sendStatus(req, res, resolution.status, resolution.status === 405 ? { Allow: SERVED_METHODS.join(', ') } : {});
-      case 'redirect': {
-        const body = `<!DOCTYPE html>\n<title>Moved</title>\n<p>This page has moved to <a href="${escapeHtml(resolution.location)}">${escapeHtml(resolution.location)}</a>.</p>\n`;
-        res.writeHead(resolution.status, { Location: resolution.location, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-        return void res.end(req.method === 'HEAD' ? undefined : body);
-      }
+        return this.status.send(req, res, resolution.status, resolution.status === 405 ? { Allow: SERVED_METHODS.join(', ') } : {});
+      case 'redirect':
+        return this.status.redirect(req, res, resolution.status, resolution.location);
       case 'status':
-        return this.sendStatus(req, res, resolution.status);
+        return this.status.send(req, res, resolution.status);
       case 'miss':
-        return this.sendStatus(req, res, 404);
+        return this.status.send(req, res, 404);
       case 'asset':
         return this.sendOutcome(req, res, await this.files.send(req, res, this.config.publicDir, assetFile(resolution.rel), CACHE_POLICY.asset));
       case 'data':
@@ -114,7 +103,7 @@ export class Runtime {
         if (outcome === 'absent') {
           const failure = await this.renderOnce(path);
           // A page whose source is missing is absent (404); one that cannot be made is broken.
-          if (failure && !failure.isMissingSource) return this.sendStatus(req, res, 500);
+          if (failure && !failure.isMissingSource) return this.status.send(req, res, 500);
           outcome = await this.files.send(req, res, this.config.publicDir, rel, CACHE_POLICY.page);
         }
         return this.sendOutcome(req, res, outcome);
@@ -124,8 +113,8 @@ export class Runtime {
 
   /** The answer when a file was not sent: 404 for none, 403 for a symbolic link (as Apache's -FollowSymLinks). */
   private sendOutcome(req: IncomingMessage, res: ServerResponse, outcome: SendOutcome): void {
-    if (outcome === 'absent') this.sendStatus(req, res, 404);
-    else if (outcome === 'link') this.sendStatus(req, res, 403);
+    if (outcome === 'absent') this.status.send(req, res, 404);
+    else if (outcome === 'link') this.status.send(req, res, 403);
   }
 
   /**
@@ -140,27 +129,13 @@ export class Runtime {
       flight = this.builder
         .buildPaths([path], { onRender: () => this.renders++ })
         .then((report) => {
-          for (const failure of report.failures) this.log(`pagemap: cannot render ${failure.path}: ${failure.message}`);
+          for (const failure of report.failures) this.logger.error(`pagemap: cannot render ${failure.path}: ${failure.message}`);
           return report.failures.find((failure) => failure.path === path);
         })
         .finally(() => this.inFlight.delete(path));
       this.inFlight.set(path, flight);
     }
     return flight;
-  }
-
-  /** Every error and status page: the styled page for 404/410, plain text otherwise. */
-  private sendStatus(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
-    let body: string | Buffer = `${status} ${STATUS_CODES[status] ?? ''}\n`;
-    let type = 'text/plain; charset=utf-8';
-    if (status === 404 || status === 410) {
-      const file = assetFile(`${status}.html`);
-      const page = this.files.read(this.config.publicDir, file);
-      // Typed as Apache types it when its ErrorDocument serves the same file.
-      if (page) ((body = page), (type = contentTypeFor(this.mediaTypes, file) ?? 'text/html'));
-    }
-    res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': CACHE_POLICY.page });
-    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   /** The address actually bound, as http://host:port. */
@@ -194,8 +169,9 @@ export class ListenError extends PagemapError {
  * watching. It listens first, so a port in use fails at once with nothing left running.
  */
 export async function startRuntime(config: Config, store: PageMapStore, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = options.logger ?? silentLogger;
   const builder = await SiteBuilder.open(config, store, { keepRenderer: true });
-  const runtime = new Runtime(config, store, builder, options);
+  const runtime = new Runtime(config, store, builder, logger);
   const host = options.host ?? config.host;
   const port = options.port ?? config.port;
   try {
@@ -209,7 +185,7 @@ export async function startRuntime(config: Config, store: PageMapStore, options:
   }
   const watchOptions = options.watch ?? true;
   if (watchOptions !== false) {
-    runtime.watcher = new SiteWatcher(builder, { log: options.log, ...(watchOptions === true ? {} : watchOptions) });
+    runtime.watcher = new SiteWatcher(builder, logger, watchOptions === true ? {} : watchOptions);
     await runtime.watcher.start();
   }
   return runtime;

@@ -14,6 +14,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, relative, sep } from 'node:path';
 import type { BuildReport, SiteBuilder } from '../build/build.js';
+import { type Logger, silentLogger } from '../core/logger.js';
 
 export interface WatchOptions {
   /** Quiet time after the last event before a batch runs. */
@@ -22,8 +23,6 @@ export interface WatchOptions {
   maxDelayMs?: number;
   /** How often the map's data_version is checked. */
   pollMs?: number;
-  /** Where progress and errors go. */
-  log?: (line: string) => void;
   /** Called after each batch, with what it did (tests wait on this). */
   onBatch?: (report: BuildReport, batch: Batch) => void;
 }
@@ -82,6 +81,7 @@ export function linkProblem(file: string, realRoot: string | undefined): { reaso
 
 export class SiteWatcher {
   private readonly builder: SiteBuilder;
+  private readonly logger: Logger;
   private readonly options: Required<Omit<WatchOptions, 'onBatch'>> & Pick<WatchOptions, 'onBatch'>;
   private watcher: FSWatcher | undefined;
   private pending = emptyBatch();
@@ -95,13 +95,13 @@ export class SiteWatcher {
   /** Links already reported: each is said once, however often chokidar asks. */
   private readonly logged = new Set<string>();
 
-  constructor(builder: SiteBuilder, options: WatchOptions = {}) {
+  constructor(builder: SiteBuilder, logger: Logger = silentLogger, options: WatchOptions = {}) {
     this.builder = builder;
+    this.logger = logger;
     this.options = {
       settleMs: options.settleMs ?? 50,
       maxDelayMs: options.maxDelayMs ?? 1000,
       pollMs: options.pollMs ?? 250,
-      log: options.log ?? ((line) => process.stderr.write(line + '\n')),
       onBatch: options.onBatch,
     };
   }
@@ -123,7 +123,7 @@ export class SiteWatcher {
     };
     this.watcher = watch(roots, { ignoreInitial: true, ignored: isIgnored });
     this.watcher.on('all', (event, file) => this.onFileEvent(event, file));
-    this.watcher.on('error', (error) => this.options.log(`pagemap watch: ${(error as Error).message ?? error}`));
+    this.watcher.on('error', (error) => this.logger.error(`pagemap watch: ${(error as Error).message ?? error}`));
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
     this.pollTimer = setInterval(() => this.pollMap(), this.options.pollMs);
     this.pollTimer.unref();
@@ -132,7 +132,7 @@ export class SiteWatcher {
   private logOnce(key: string, line: string): void {
     if (this.logged.has(key)) return;
     this.logged.add(key);
-    this.options.log(line);
+    this.logger.info(line);
   }
 
   /** Every folder chokidar watches (tests check that nothing outside the roots is among them). */
@@ -160,7 +160,7 @@ export class SiteWatcher {
       this.pending.map = true;
       this.schedule();
     } catch (error) {
-      this.options.log(`pagemap watch: cannot read the map: ${(error as Error).message}`);
+      this.logger.error(`pagemap watch: cannot read the map: ${(error as Error).message}`);
     }
   }
 
@@ -181,11 +181,10 @@ export class SiteWatcher {
   }
 
   private async process(batch: Batch): Promise<void> {
-    const { builder } = this;
-    const { log } = this.options;
+    const { builder, logger } = this;
     try {
       if (batch.template) {
-        await builder.reloadTemplate().catch((error: unknown) => log(`pagemap watch: template not reloaded, keeping the old one: ${(error as Error).message}`));
+        await builder.reloadTemplate().catch((error: unknown) => logger.error(`pagemap watch: template not reloaded, keeping the old one: ${(error as Error).message}`));
       }
       let report: BuildReport;
       if (batch.template || batch.map) {
@@ -198,12 +197,12 @@ export class SiteWatcher {
       }
       const { counts } = report;
       if (counts.written || counts.removed || counts.failed) {
-        log(`pagemap watch: ${counts.written} written, ${counts.removed} removed, ${counts.failed} failed (${report.elapsedMs.toFixed(0)} ms)`);
+        logger.info(`pagemap watch: ${counts.written} written, ${counts.removed} removed, ${counts.failed} failed (${report.elapsedMs.toFixed(0)} ms)`);
       }
-      for (const failure of report.failures) log(`pagemap watch: failed: ${failure.path}: ${failure.message}`);
+      for (const failure of report.failures) logger.error(`pagemap watch: failed: ${failure.path}: ${failure.message}`);
       this.options.onBatch?.(report, batch);
     } catch (error) {
-      log(`pagemap watch: ${(error as Error).stack ?? error}`);
+      logger.error(`pagemap watch: ${(error as Error).stack ?? error}`);
     }
   }
 

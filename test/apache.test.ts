@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { silentLogger } from '../core/logger.js';
 import { APACHE_CONFIG_FILE, APACHE_MAP_FILE, renderApacheMap } from '../build/apacheConfig.js';
 import { runBuild } from '../build/build.js';
 import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
@@ -95,7 +96,7 @@ async function withStack(site: TempSite, run: (stack: Stack) => Promise<void>): 
   let runtime: Runtime | undefined;
   let apache: RunningApache | undefined;
   try {
-    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, accessLog: (line) => runtimeLog.push(line), log: () => undefined });
+    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, logger: { ...silentLogger, access: (line) => runtimeLog.push(line) } });
     // The build writes the runtime's real address into the Apache configuration.
     const config = resolveConfig({ configFile: site.configFile, overrides: { runtime: `127.0.0.1:${new URL(runtime.url).port}` }, env: {} });
     const report = await runBuild(config, store);

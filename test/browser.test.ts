@@ -36,7 +36,7 @@ Layout('a wide table and a long code line scroll inside their boxes; the page ne
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
-  const runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, log: () => undefined });
+  const runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false });
   try {
     store.set({ path: '/wide', status: 200, source: 'wiki:Wide' });
     await runBuild(site.config, store);

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { PACKAGE_ROOT } from '../core/config.js';
 import { type CliResult, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli } from './helpers.js';
 
 interface ListedRow {
@@ -96,6 +97,35 @@ Usage('a usage error is a single error: line on stderr', async () => {
     assert.is(count.code, 2);
     assert.ok(assertOneErrorLine(count).includes('map set'));
     assert.ok(assertOneErrorLine(command).includes('frobnicate'));
+  });
+});
+
+Usage('--version prints the version; a mistyped command or option gets a "did you mean"', async () => {
+  await withSite({}, async (site) => {
+    const { version } = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const shown = await runCli(['--version'], { cwd: site.dir });
+    assert.is(shown.code, 0);
+    assert.is(shown.stdout, `${version}\n`);
+    const [command, sub, option, far] = await Promise.all([
+      cli(site, 'biuld'),
+      cli(site, 'map', 'lst'),
+      cli(site, 'map', 'list', '--stauts', '200'),
+      cli(site, 'map', 'list', '--nothing-like-it'),
+    ]);
+    for (const result of [command, sub, option, far]) assert.is(result.code, 2, describe(result));
+    assert.is(assertOneErrorLine(command), 'error: unknown command "biuld" (did you mean "build"?) (see pagemap --help)');
+    assert.is(assertOneErrorLine(sub), 'error: unknown map command "lst" (did you mean "map list"?) (see pagemap --help)');
+    assert.is(assertOneErrorLine(option), 'error: map list: unknown option --stauts (did you mean --status?) (see pagemap map list --help)');
+    assert.is(assertOneErrorLine(far), 'error: map list: unknown option --nothing-like-it (see pagemap map list --help)');
+  });
+});
+
+Usage('a command\'s help lists its options, each once, as declared', async () => {
+  await withSite({}, async (site) => {
+    const help = await runCli(['map', 'list', '--help'], { cwd: site.dir });
+    assert.is(help.code, 0);
+    assert.ok(help.stdout.startsWith('Usage: pagemap map list [--status N] [--search TEXT] [--origin O] [--json]\n'), help.stdout);
+    for (const line of ['  --status N', '  --search TEXT', '  --json', '  --config FILE', '  -h, --help']) assert.ok(help.stdout.includes(`\n${line}`), `${line} in:\n${help.stdout}`);
   });
 });
 

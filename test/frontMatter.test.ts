@@ -12,7 +12,7 @@ import { runBuild } from '../build/build.js';
 import { frontMatterLanguage } from '../build/markdown.js';
 import { PageMapStore } from '../core/pageMap.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
-import { type TempSite, makeTempSite } from './helpers.js';
+import { type TempSite, makeTempSite, recordingLogger } from './helpers.js';
 
 /** Front matter that would write `marker` if run as code, in the forms gray-matter runs. */
 function hostilePages(marker: string): Record<string, string> {
@@ -78,7 +78,7 @@ Data('an anonymous GET renders nothing that runs: 500, and the server carries on
   await withHostileSite(async (site, store) => {
     let runtime: Runtime | undefined;
     try {
-      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, log: () => undefined });
+      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false });
       for (const name of HOSTILE) {
         const res = await fetch(`${runtime.url}/${name.toLowerCase()}.html`);
         assert.is(res.status, 500, name);
@@ -96,10 +96,10 @@ Data('an anonymous GET renders nothing that runs: 500, and the server carries on
 Data('an edit that turns a page into code is refused by the watcher, which keeps running', async () => {
   await withHostileSite(async (site, store) => {
     let runtime: Runtime | undefined;
-    const log: string[] = [];
+    const { logger, messages: log } = recordingLogger();
     try {
       const batches: number[] = [];
-      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: { onBatch: () => batches.push(1) }, log: (line) => log.push(line) });
+      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: { onBatch: () => batches.push(1) }, logger });
       await (await fetch(`${runtime.url}/yaml.html`)).text();
       await writeFile(join(site.config.wikiDir, 'Yaml.md'), '---js\n{ title: process.exit(3) }\n---\n# Body\n');
       for (const deadline = Date.now() + 10_000; !batches.length; ) {

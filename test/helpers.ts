@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { type Config, PACKAGE_ROOT, resolveConfig } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
 
 /** The compiled CLI entry point. */
 export const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
@@ -95,5 +96,18 @@ export function seededRandom(seed: number): () => number {
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A logger that keeps what it is told: access lines, and messages (info and errors, in order). */
+export function recordingLogger(): { logger: Logger; access: string[]; messages: string[]; errors: string[] } {
+  const access: string[] = [];
+  const messages: string[] = [];
+  const errors: string[] = [];
+  return {
+    logger: { access: (line) => access.push(line), info: (message) => messages.push(message), error: (message) => (messages.push(message), errors.push(message)) },
+    access,
+    messages,
+    errors,
   };
 }

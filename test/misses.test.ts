@@ -48,7 +48,7 @@ Bounded('at most max distinct paths: the least requested go first, then the long
 Bounded('through the runtime: random and over-long paths never take more than missesMax rows', async () => {
   const site = await makeTempSite({}, { missesMax: 50 });
   const store = new PageMapStore(site.config.database);
-  const runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, log: () => undefined });
+  const runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false });
   try {
     for (let round = 0; round < 4; round++) {
       await Promise.all(

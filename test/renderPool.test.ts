@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PageMapStore } from '../core/pageMap.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
-import { type TempSite, describe, makeTempSite, runCli } from './helpers.js';
+import { type TempSite, describe, makeTempSite, recordingLogger, runCli } from './helpers.js';
 
 const SMALL_PAGES = 200; // enough for a build to start a worker per core
 
@@ -72,10 +72,10 @@ const InRuntime = suite('render workers: in the runtime');
 
 async function withRuntime(site: TempSite, run: (runtime: Runtime, log: string[]) => Promise<void>): Promise<void> {
   const store = new PageMapStore(site.config.database);
-  const log: string[] = [];
+  const { logger, messages: log } = recordingLogger();
   let runtime: Runtime | undefined;
   try {
-    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: true, log: (line) => log.push(line) });
+    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: true, logger });
     await run(runtime, log);
   } finally {
     // A server whose worker died must still stop when asked: close() settles.

@@ -14,7 +14,7 @@ import { combinedLogLine, logTime } from '../runtime/accessLog.js';
 import { isHidden, rowForLegacyFile } from '../core/discovery.js';
 import { type RequestPathError, type RequestTarget, parseRequestTarget } from '../runtime/requestPath.js';
 import { type Resolution, resolveRequest } from '../runtime/resolve.js';
-import { etagFor, isNotModified } from '../runtime/server.js';
+import { etagFor, isNotModified } from '../runtime/fileSender.js';
 import { sourceForFile } from '../runtime/watch.js';
 
 type DataRule = Pick<Config, 'dataExtensions' | 'dataMinBytes'>;

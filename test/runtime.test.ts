@@ -57,7 +57,7 @@ async function withRuntime(run: (f: Fixture) => Promise<void>, options: { build?
       'import',
     );
     if (options.build !== false) await runBuild(site.config, store);
-    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, accessLog: (line) => log.push(line), log: (line) => options.log?.push(line) });
+    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, logger: { access: (line) => log.push(line), info: () => undefined, error: (line) => options.log?.push(line) } });
     await run({ site, store, runtime, url: runtime.url, log });
   } finally {
     await runtime?.close();
@@ -215,7 +215,7 @@ Http('the access log is in Apache combined format, with the request as sent', as
     await (await get(url + '/about/?x=1', { headers: { 'User-Agent': 'test "agent"', Referer: 'http://example.org/' } })).text();
     await (await get(url + '/nowhere')).text();
     await new Promise((r) => setTimeout(r, 50));
-    assert.match(log[0]!, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/about\/\?x=1 HTTP\/1\.1" 200 \d+ "http:\/\/example\.org\/" "test \\"agent\\""\n$/);
+    assert.match(log[0]!, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/about\/\?x=1 HTTP\/1\.1" 200 \d+ "http:\/\/example\.org\/" "test \\"agent\\""$/);
     assert.match(log[1]!, /"GET \/nowhere HTTP\/1\.1" 404 \d+ "-" /);
   });
 });

@@ -6,6 +6,7 @@ import { APACHE_MAP_FILE } from '../build/apacheConfig.js';
 import type { BuildReport } from '../build/build.js';
 import { runBuild } from '../build/build.js';
 import { resolveConfig } from '../core/config.js';
+import { silentLogger } from '../core/logger.js';
 import { PageMapStore } from '../core/pageMap.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
 import type { Batch } from '../runtime/watch.js';
@@ -62,8 +63,8 @@ async function withWatchedSite(run: (f: Fixture) => Promise<void>): Promise<void
     runtime = await startRuntime(config, store, {
       port: 0,
       host: '127.0.0.1',
-      log: (line) => logs.push(line),
-      watch: { settleMs: 30, pollMs: 50, onBatch: (report, batch) => batches.push({ report, batch }), log: (line) => logs.push(line) },
+      logger: { ...silentLogger, info: (line) => logs.push(line), error: (line) => logs.push(line) },
+      watch: { settleMs: 30, pollMs: 50, onBatch: (report, batch) => batches.push({ report, batch }) },
     });
     const read = (file: string) => readFile(join(config.publicDir, file), 'utf8').catch(() => undefined);
     await run({ site, store, runtime, batches, logs, read });
@@ -183,8 +184,8 @@ Links('never follows a link out of its root or into a folder; follows links to f
     runtime = await startRuntime(site.config, store, {
       port: 0,
       host: '127.0.0.1',
-      log: (line) => logs.push(line),
-      watch: { settleMs: 30, onBatch: (_report, batch) => batches.push(batch), log: (line) => logs.push(line) },
+      logger: { ...silentLogger, info: (line) => logs.push(line), error: (line) => logs.push(line) },
+      watch: { settleMs: 30, onBatch: (_report, batch) => batches.push(batch) },
     });
     const watched = runtime.watcher!.watchedFolders();
     const realOutside = await realpath(outside);

@@ -1,12 +1,10 @@
 /**
- * The full build (DESIGN.md "Build"): every 200 row rendered or copied into public/, files
- * no row owns any more removed, error pages, assets and the Apache configuration written.
- * Work is skipped by signature and content hash, so a rebuild with nothing changed reads
- * no sources and writes nothing.
- *
- * Two phases: first a synchronous pass stats every source and output and drops what is
- * current (cheap: no promise per file); then the rest is read, hashed, rendered (in worker
- * threads: renderPool.ts) and written, with bounded concurrency.
+ * Carrying out builds (DESIGN.md "Build"): the whole map, or some of its pages (the runtime's
+ * misses, the watcher's changes), through one entry point. buildPlan.ts decides from data;
+ * this module gathers that data (the rows, what earlier builds recorded, a synchronous stat of
+ * every source and output — a promise per file would cost more than the stat), then does what
+ * the plan says: removes, renders (in worker threads: renderPool.ts), copies, records. For the
+ * whole map it also writes the Apache configuration.
  *
  * A build may be killed at any moment. Before it writes, it records the files it is about to
  * create and journals the folders it writes into (recordIntent); the next build removes what
@@ -17,17 +15,16 @@ import { createReadStream, statSync } from 'node:fs';
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
+import type { Config } from '../core/config.js';
+import { isAbsent } from '../core/errors.js';
+import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
+import { SourceLocator, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
-import { type PlannedPage, assetFile, hashParts, outputFileFor, planPages, planRemovals } from './buildPlan.js';
-import type { Config } from '../core/config.js';
-import { MissingSourceError, isAbsent } from '../core/errors.js';
-import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
-import { type ProduceRequest, breadcrumbShape } from './pageRenderer.js';
-import { parseSource } from '../core/pageRow.js';
-import { POOL_THRESHOLD, type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
-import { type SourceFile, SourceLocator, signatureOf } from '../core/sourceFiles.js';
-import { type HasPage, type SiteTemplate, loadTemplate } from './template.js';
+import { type BuildPlan, type Observation, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild } from './buildPlan.js';
+import type { ProduceRequest } from './pageRenderer.js';
+import { type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
+import { type SiteTemplate, loadTemplate } from './template.js';
 
 export const OUTCOMES = ['written', 'unchanged', 'removed', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -60,25 +57,14 @@ export function describeBuild(report: BuildReport): string[] {
 }
 
 export interface BuildOptions {
+  /** Only these page paths (and the ancestors they move into folders); absent: the whole map. */
+  paths?: Iterable<string>;
   /** Ignore the record of earlier builds and write every output again. */
   full?: boolean;
   /** Called as work finishes, for a progress line. */
   onProgress?: (done: number, total: number) => void;
   /** Called for every page handed to the renderer (the runtime counts renders with it). */
   onRender?: (path: string) => void;
-}
-
-/** One file the build produces: where it goes, what decides whether it changed, how to make it. */
-interface OutputJob {
-  file: string;
-  path: string;
-  /** Hash of everything besides the source bytes that shapes the output. */
-  inputKey: string;
-  locate: (locator: SourceLocator) => SourceFile | undefined;
-  /** The error when the source is not there. */
-  missing: string;
-  /** For a rendered page: what the renderer needs, given its source. Absent: the source is copied. */
-  render?: (source: SourceFile) => Omit<ProduceRequest, 'target' | 'previousHash'>;
 }
 
 /** The build state key under which the Apache files last written are recorded. */
@@ -102,73 +88,11 @@ function signatureOfFileSync(file: string): string | undefined {
   return stats ? signatureOf(stats) : undefined;
 }
 
-function wikiJob(config: Config, template: SiteTemplate, page: PlannedPage & { source: { kind: 'wiki' } }, hasPage: HasPage): OutputJob {
-  const { name } = page.source;
-  const crumbs = breadcrumbShape(template.nav, page.path, hasPage);
-  return {
-    file: page.file,
-    path: page.path,
-    inputKey: hashParts('wiki', template.hash, page.row.path, page.row.status, page.row.source, crumbs),
-    locate: (locator) => locator.find(config.wikiDir, name + '.md', 'wiki page'),
-    missing: `wiki page ${name} not found (${join(config.wikiDir, name + '.md')})`,
-    render: (source) => ({
-      source: source.absolute,
-      mtimeMs: source.mtimeMs,
-      path: page.path,
-      fallbackTitle: name.slice(name.lastIndexOf('/') + 1),
-      isDated: true,
-      crumbs,
-      what: `wiki:${name} (${source.absolute})`,
-    }),
-  };
-}
-
-function pageJob(config: Config, template: SiteTemplate, page: PlannedPage, hasPage: HasPage): OutputJob {
-  if (page.source.kind === 'wiki') return wikiJob(config, template, page as PlannedPage & { source: { kind: 'wiki' } }, hasPage);
-  const rel = page.source.rel;
-  return {
-    file: page.file,
-    path: page.path,
-    inputKey: hashParts('file', page.row.source),
-    locate: (locator) => locator.find(config.legacyDir, rel, 'legacy file'),
-    missing: `legacy file ${rel} not found under ${config.legacyDir}`,
-  };
-}
-
-/** The styled 404/410 pages and the template's assets: owned by the build like pages. */
-async function siteJobs(config: Config, template: SiteTemplate): Promise<OutputJob[]> {
-  const jobs: OutputJob[] = [];
-  for (const status of [404, 410] as const) {
-    const name = `${status}.md`;
-    const file = assetFile(`${status}.html`);
-    // It answers at any path, so its crumbs lead home only, not through /_pagemap.
-    const crumbs = breadcrumbShape(template.nav, `/${status}.html`, () => false);
-    jobs.push({
-      file,
-      path: '',
-      inputKey: hashParts('error', template.hash, status, crumbs),
-      locate: (locator) => locator.find(config.templatesDir, name, 'error page'),
-      missing: `error page template ${join(config.templatesDir, name)} not found`,
-      render: (source) => ({ source: source.absolute, mtimeMs: source.mtimeMs, path: '/' + file, fallbackTitle: String(status), crumbs, isDated: false, what: source.absolute }),
-    });
-  }
-  const assetsDir = join(config.templatesDir, 'assets');
-  const names = await readdir(assetsDir, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
-    if (isAbsent(error)) return [];
-    throw error;
-  });
-  for (const entry of names) {
-    if (!entry.isFile()) continue;
-    const rel = join(entry.parentPath ?? entry.path, entry.name).slice(assetsDir.length + 1).split('\\').join('/');
-    jobs.push({
-      file: assetFile(rel),
-      path: '',
-      inputKey: hashParts('asset', rel),
-      locate: (locator) => locator.find(assetsDir, rel, 'asset'),
-      missing: `asset ${rel} vanished`,
-    });
-  }
-  return jobs;
+/** Every ancestor folder path of a page path: /a/b/c → /a, /a/b. */
+function ancestorsOf(path: string): string[] {
+  const result: string[] = [];
+  for (let cut = path.indexOf('/', 1); cut > 0; cut = path.indexOf('/', cut + 1)) result.push(path.slice(0, cut));
+  return result;
 }
 
 /** Remove a file the build wrote, then any folders that leaves empty (never public/ itself). */
@@ -191,134 +115,6 @@ async function removeOutput(publicDir: string, file: string): Promise<void> {
   }
 }
 
-interface Execution {
-  counts: Record<Outcome, number>;
-  failures: BuildFailure[];
-}
-
-/** A job that phase one could not rule out. `previous` is set when only the source may have changed. */
-interface Work {
-  job: OutputJob;
-  source: SourceFile;
-  target: string;
-  previous: OutputRecord | undefined;
-  outputSig: string | undefined;
-}
-
-/** Where the pages come from: the renderer to use for `count` renders, and whether to close it after. */
-type RendererSource = (count: number) => { renderer: RenderService | Promise<RenderService>; isKept: boolean };
-
-/**
- * Carry out jobs: remove the `removable` files first (a page that moves into a folder frees
- * its old name), then run the jobs, skipping what `recorded` shows to be current. Records
- * the result in one transaction. A failing job is reported and its old output removed, so a
- * page whose source is gone or broken is never served stale.
- */
-async function execute(
-  config: Config,
-  store: PageMapStore,
-  jobs: readonly OutputJob[],
-  recorded: ReadonlyMap<string, OutputRecord>,
-  removable: Iterable<string>,
-  options: BuildOptions & { rendererFor: RendererSource },
-): Promise<Execution> {
-  const counts: Record<Outcome, number> = { written: 0, unchanged: 0, removed: 0, failed: 0 };
-  const failures: BuildFailure[] = [];
-  const written: OutputRecord[] = [];
-  const removedFiles: string[] = [];
-  const intended = new Set<string>();
-  const remove = async (file: string) => {
-    await removeOutput(config.publicDir, file);
-    removedFiles.push(file);
-    counts.removed++;
-  };
-  for (const file of removable) {
-    await remove(file).catch((error: unknown) => {
-      counts.failed++;
-      failures.push({ path: '/' + file, message: `cannot remove ${join(config.publicDir, file)}, which no row owns any more: ${(error as Error).message}`, isMissingSource: false });
-    });
-  }
-  const trust = options.full ? new Map<string, OutputRecord>() : recorded;
-  let done = 0;
-  const progress = () => options.onProgress?.(++done, jobs.length);
-  const fail = async (job: OutputJob, error: unknown) => {
-    counts.failed++;
-    failures.push({ path: job.path || '/' + job.file, message: (error as Error).message, isMissingSource: error instanceof MissingSourceError });
-    // An old output is removed (and counted); a file this build was about to create may be half there.
-    if (recorded.has(job.file)) await remove(job.file).catch(() => undefined);
-    else if (intended.has(job.file)) (await removeOutput(config.publicDir, job.file).catch(() => undefined), removedFiles.push(job.file));
-  };
-
-  // Phase one: synchronous stats rule out everything whose source and output are as recorded.
-  const locator = new SourceLocator();
-  const work: Work[] = [];
-  for (const job of jobs) {
-    try {
-      const source = job.locate(locator);
-      if (!source) throw new MissingSourceError(job.missing);
-      const target = join(config.publicDir, job.file);
-      const previous = trust.get(job.file);
-      const outputSig = previous && signatureOfFileSync(target);
-      const isIntact = previous !== undefined && previous.inputKey === job.inputKey && previous.outputSig === outputSig;
-      if (isIntact && previous.sourceSig === source.sig) {
-        counts.unchanged++;
-        progress();
-        continue;
-      }
-      work.push({ job, source, target, previous: isIntact ? previous : undefined, outputSig });
-    } catch (error) {
-      await fail(job, error);
-      progress();
-    }
-  }
-
-  // Before writing: what is about to be created, and where (see recordIntent).
-  const owner = newOwner();
-  if (work.length) {
-    const newFiles = work.filter((w) => !recorded.has(w.job.file)).map(({ job }) => ({ file: job.file, path: job.path }));
-    for (const { file } of newFiles) intended.add(file);
-    const dirs = new Set(work.map(({ job }) => dirname(job.file)));
-    store.recordIntent(newFiles, [...dirs].map((dir) => ({ dir: dir === '.' ? '' : dir, owner, pid: process.pid })));
-  }
-
-  // Phase two: read and hash; render (in worker threads) or copy; write.
-  const renders = work.filter((w) => w.job.render).length;
-  const supply = renders === 0 ? undefined : options.rendererFor(renders);
-  const renderer = await supply?.renderer;
-  const limit = pLimit(config.concurrency);
-  const run = async ({ job, source, target, previous, outputSig }: Work): Promise<void> => {
-    let sourceHash: string;
-    let newSig: string | undefined;
-    if (job.render) {
-      options.onRender?.(job.path);
-      ({ sourceHash, outputSig: newSig } = await renderer!.produce({ ...job.render(source), target, previousHash: previous?.sourceHash }));
-    } else {
-      sourceHash = await hashFile(source.absolute);
-      if (sourceHash !== previous?.sourceHash) {
-        await copyFileAtomic(source.absolute, target);
-        newSig = signatureOf(await stat(target));
-      }
-    }
-    written.push({ file: job.file, path: job.path, inputKey: job.inputKey, sourceSig: source.sig, sourceHash, outputSig: newSig ?? outputSig! });
-    counts[newSig ? 'written' : 'unchanged']++;
-  };
-  try {
-    await Promise.all(work.map((w) => limit(() => run(w).catch((error: unknown) => fail(w.job, error)).finally(progress))));
-  } finally {
-    if (!supply?.isKept) await renderer?.close();
-  }
-  store.recordOutputs(written, removedFiles, owner);
-  failures.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { counts, failures };
-}
-
-/** Every ancestor folder path of a page path: /a/b/c → /a, /a/b. */
-function ancestorsOf(path: string): string[] {
-  const result: string[] = [];
-  for (let cut = path.indexOf('/', 1); cut > 0; cut = path.indexOf('/', cut + 1)) result.push(path.slice(0, cut));
-  return result;
-}
-
 /**
  * Remove what builds killed before they finished left behind: their temp files, in the
  * folders they journaled (their half-made pages are already recorded as stale, so planning
@@ -332,6 +128,16 @@ export async function clearLeftovers(config: Config, store: PageMapStore): Promi
   return removed;
 }
 
+/** The names of the template's assets, relative to assets/. */
+async function assetNames(templatesDir: string): Promise<string[]> {
+  const assetsDir = join(templatesDir, 'assets');
+  const entries = await readdir(assetsDir, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
+    if (isAbsent(error)) return [];
+    throw error;
+  });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath ?? entry.path, entry.name).slice(assetsDir.length + 1).split('\\').join('/'));
+}
+
 export interface SiteBuilderOptions {
   /**
    * Keep render workers between builds (the runtime's misses, the watcher's edits): starting
@@ -341,8 +147,8 @@ export interface SiteBuilderOptions {
 }
 
 /**
- * Builds a site: everything (the full build) or just some pages (the runtime's misses and
- * the watcher's changes). Holds the loaded template; reloadTemplate() after it changes.
+ * Builds a site, whole or in part. Holds the loaded template (reloadTemplate() after it
+ * changes) and, for a long-running process, the render workers.
  */
 export class SiteBuilder {
   readonly config: Config;
@@ -370,97 +176,219 @@ export class SiteBuilder {
 
   async reloadTemplate(): Promise<void> {
     this.template = await loadTemplate(this.config.templatesDir);
-    await this.dropKeptRenderer();
-  }
-
-  /** The renderer for `count` pages: the kept one, or a pool of its own for this build. */
-  private readonly rendererFor: RendererSource = (count) => {
-    if (!this.keepRenderer) return { renderer: poolFor(this.template, count, this.limits), isKept: false };
-    this.kept ??= keptPool(this.template, this.limits);
-    return { renderer: this.kept, isKept: true };
-  };
-
-  private async dropKeptRenderer(): Promise<void> {
     const kept = this.kept;
     this.kept = undefined;
     await kept?.close();
   }
 
   /** Stop the kept render workers. */
-  close(): Promise<void> {
-    return this.dropKeptRenderer();
+  async close(): Promise<void> {
+    await this.kept?.close();
+    this.kept = undefined;
   }
 
   /**
-   * Bring public/ and the Apache configuration in line with the whole map. Never throws for
-   * a bad row: each failure is reported with its path and the rest carry on.
+   * Bring public/ in line with the map: all of it (and then the Apache configuration too), or
+   * only `options.paths`. Never throws for a bad row: each failure is reported with its path
+   * and the rest carry on.
    */
-  async buildAll(options: BuildOptions = {}): Promise<BuildReport> {
+  async build(options: BuildOptions = {}): Promise<BuildReport> {
     const started = performance.now();
     const { config, store, template } = this;
-    await clearLeftovers(config, store);
-    const rows = store.all();
-    const recorded = store.outputs();
-    const { pages, index } = planPages(rows);
-    // A first (or --full) build renders everything: start the workers now, so loading their
-    // modules overlaps the planning and the stat pass instead of following them.
-    const isEarly = !this.keepRenderer && (options.full || recorded.size === 0) && pages.length >= POOL_THRESHOLD;
-    const early = isEarly ? poolFor(template, pages.length, this.limits) : undefined;
-    const hasPage: HasPage = (path) => index.has(path);
-    const jobs = [...pages.map((page) => pageJob(config, template, page, hasPage)), ...(await siteJobs(config, template))];
-    const removable = planRemovals(recorded.keys(), new Set(jobs.map((job) => job.file)));
-    let execution: Execution;
+    const isWhole = options.paths === undefined;
+    if (isWhole) await clearLeftovers(config, store);
+    const rows = isWhole ? store.all() : [];
+    const { jobs, recorded } = isWhole ? this.scopeWhole(rows, await assetNames(config.templatesDir)) : this.scopePaths(options.paths!);
+    // A first (or --full) whole build renders everything: start the workers now, so loading
+    // their modules overlaps the stat pass instead of following it.
+    const renderAll = isWhole && !this.keepRenderer && (options.full || recorded.size === 0);
+    const early = renderAll ? poolFor(template, jobs.length, this.limits) : undefined;
+    let report: BuildReport;
     try {
-      const rendererFor: RendererSource = early ? () => ({ renderer: early, isKept: true }) : this.rendererFor;
-      execution = await execute(config, store, jobs, recorded, removable, { ...options, rendererFor });
+      const plan = planBuild(jobs, recorded, this.observe(jobs, recorded, options.full === true), { full: options.full });
+      report = await this.execute(plan, recorded, jobs.length, { ...options, renderer: early });
     } finally {
       await early?.close();
     }
-    const { counts, failures } = execution;
-    const warnings: string[] = [];
+    if (isWhole) await this.writeApache(rows, report);
+    report.pages = isWhole ? rows.filter((row) => row.status === 200).length : jobs.length;
+    report.elapsedMs = performance.now() - started;
+    return report;
+  }
+
+  /** The whole map: every output it calls for, against everything earlier builds recorded. */
+  private scopeWhole(rows: ReturnType<PageMapStore['all']>, assets: readonly string[]): { jobs: OutputJob[]; recorded: Map<string, OutputRecord> } {
+    return { jobs: outputsForMap(rows, this.template, assets).jobs, recorded: this.store.outputs() };
+  }
+
+  /**
+   * Some page paths: the outputs of those with a 200 row, against the records of those paths
+   * only (nothing else is removed). Ancestor pages come along, since a new page below one moves
+   * it into its folder.
+   */
+  private scopePaths(paths: Iterable<string>): { jobs: OutputJob[]; recorded: Map<string, OutputRecord> } {
+    const { store } = this;
+    const has = (path: string) => store.getCanonical(path)?.status === 200;
+    const pages = { has, hasBelow: (path: string) => store.hasPageBelow(path) };
+    const targets = new Set<string>();
+    for (const path of paths) {
+      targets.add(path);
+      for (const ancestor of ancestorsOf(path)) if (has(ancestor)) targets.add(ancestor);
+    }
+    const jobs: OutputJob[] = [];
+    const recorded = new Map<string, OutputRecord>();
+    for (const path of targets) {
+      for (const record of store.outputsFor(path)) recorded.set(record.file, record);
+      const row = store.getCanonical(path);
+      if (row?.status === 200) jobs.push(pageJob(row, this.template, pages));
+    }
+    return { jobs, recorded };
+  }
+
+  private rootOf(source: SourceRef): string {
+    const { config } = this;
+    return { wiki: config.wikiDir, legacy: config.legacyDir, templates: config.templatesDir, assets: join(config.templatesDir, 'assets') }[source.tree];
+  }
+
+  /** What is on disk for each job now: its source (located safely inside its root) and, where a record may be trusted, its output. */
+  private observe(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, full: boolean): Map<string, Observation> {
+    const locator = new SourceLocator();
+    const observed = new Map<string, Observation>();
+    for (const job of jobs) {
+      let source: Observation['source'];
+      try {
+        const found = locator.find(this.rootOf(job.source), job.source.rel, job.source.tree === 'wiki' ? 'wiki page' : 'file');
+        source = found && { absolute: found.absolute, sig: found.sig, mtimeMs: found.mtimeMs };
+      } catch {
+        source = undefined; // outside its root: no source this build may read
+      }
+      // An output is only compared with its record; with no record (or --full) it is not looked at.
+      const outputSig = !full && recorded.has(job.file) ? signatureOfFileSync(join(this.config.publicDir, job.file)) : undefined;
+      observed.set(job.file, { source, outputSig });
+    }
+    return observed;
+  }
+
+  /** Why a job's source is not there, in words that name it. */
+  private missingMessage(job: OutputJob): string {
+    const root = this.rootOf(job.source);
+    const where = join(root, job.source.rel);
+    switch (job.source.tree) {
+      case 'wiki':
+        return `wiki page ${job.source.rel.slice(0, -3)} not found (${where}), or outside the wiki`;
+      case 'legacy':
+        return `legacy file ${job.source.rel} not found under ${root}, or outside it`;
+      case 'templates':
+        return `error page template ${where} not found`;
+      case 'assets':
+        return `asset ${job.source.rel} vanished`;
+    }
+  }
+
+  /** The renderer for `count` pages: `given`, the kept one, or a pool of its own for this build. */
+  private rendererFor(count: number, given: RenderService | undefined): { renderer: RenderService; isOwn: boolean } {
+    if (given) return { renderer: given, isOwn: false };
+    if (!this.keepRenderer) return { renderer: poolFor(this.template, count, this.limits), isOwn: true };
+    this.kept ??= keptPool(this.template, this.limits);
+    return { renderer: this.kept, isOwn: false };
+  }
+
+  /**
+   * Carry the plan out: removals first (a page that moves into a folder frees its old name),
+   * then the work, bounded by p-limit, and the result recorded in one transaction. A failing
+   * job is reported and its old output removed, so a page whose source is gone or broken is
+   * never served stale.
+   */
+  private async execute(plan: BuildPlan, recorded: ReadonlyMap<string, OutputRecord>, total: number, options: BuildOptions & { renderer?: RenderService }): Promise<BuildReport> {
+    const { config, store } = this;
+    const counts: Record<Outcome, number> = { written: 0, unchanged: plan.unchanged.length, removed: 0, failed: 0 };
+    const failures: BuildFailure[] = [];
+    const written: OutputRecord[] = [];
+    const removedFiles: string[] = [];
+    let done = plan.unchanged.length;
+    const progress = () => options.onProgress?.(++done, total);
+    const remove = async (file: string) => {
+      await removeOutput(config.publicDir, file);
+      removedFiles.push(file);
+      counts.removed++;
+    };
+    for (const removal of plan.removals) {
+      await remove(removal.file).catch((error: unknown) => {
+        counts.failed++;
+        failures.push({ path: '/' + removal.file, message: `cannot remove ${join(config.publicDir, removal.file)} (${removal.reason}): ${(error as Error).message}`, isMissingSource: false });
+      });
+    }
+    const intended = new Set<string>();
+    const fail = async (job: OutputJob, error: Error, isMissingSource: boolean) => {
+      counts.failed++;
+      failures.push({ path: job.path || '/' + job.file, message: error.message, isMissingSource });
+      // An old output is removed (and counted); one a build was about to create may be half there.
+      const record = recorded.get(job.file);
+      if (record?.outputSig) await remove(job.file).catch(() => undefined);
+      else if (record || intended.has(job.file)) (await removeOutput(config.publicDir, job.file).catch(() => undefined), removedFiles.push(job.file));
+    };
+    for (const job of plan.missing) {
+      await fail(job, new Error(this.missingMessage(job)), true);
+      progress();
+    }
+
+    // Before writing: what is about to be created, and where (see recordIntent).
+    const owner = newOwner();
+    if (plan.work.length) {
+      const newFiles = plan.work.filter((w) => w.reason === 'new').map(({ job }) => ({ file: job.file, path: job.path }));
+      for (const { file } of newFiles) intended.add(file);
+      const dirs = new Set(plan.work.map(({ job }) => dirname(job.file)));
+      store.recordIntent(newFiles, [...dirs].map((dir) => ({ dir: dir === '.' ? '' : dir, owner, pid: process.pid })));
+    }
+
+    const renders = plan.work.filter((w) => w.job.render).length;
+    const supply = renders === 0 ? undefined : this.rendererFor(renders, options.renderer);
+    const limit = pLimit(config.concurrency);
+    const run = async ({ job, source, previousHash, outputSig }: PlannedWork): Promise<void> => {
+      const target = join(config.publicDir, job.file);
+      let sourceHash: string;
+      let newSig: string | undefined;
+      if (job.render) {
+        options.onRender?.(job.path);
+        const what = job.source.tree === 'wiki' ? `wiki:${job.source.rel.slice(0, -3)} (${source.absolute})` : source.absolute;
+        const request: ProduceRequest = { ...job.render, source: source.absolute, mtimeMs: source.mtimeMs, path: job.path || '/' + job.file, what, target, previousHash };
+        ({ sourceHash, outputSig: newSig } = await supply!.renderer.produce(request));
+      } else {
+        sourceHash = await hashFile(source.absolute);
+        if (sourceHash !== previousHash) {
+          await copyFileAtomic(source.absolute, target);
+          newSig = signatureOf(await stat(target));
+        }
+      }
+      written.push({ file: job.file, path: job.path, inputKey: job.inputKey, sourceSig: source.sig, sourceHash, outputSig: newSig ?? outputSig! });
+      counts[newSig ? 'written' : 'unchanged']++;
+    };
+    try {
+      await Promise.all(plan.work.map((w) => limit(() => run(w).catch((error: unknown) => fail(w.job, error as Error, false)).finally(progress))));
+    } finally {
+      if (supply?.isOwn) await supply.renderer.close();
+    }
+    store.recordOutputs(written, removedFiles, owner);
+    failures.sort((a, b) => (a.path < b.path ? -1 : 1));
+    return { pages: 0, counts, failures, warnings: [], elapsedMs: 0 };
+  }
+
+  /** Write the Apache map and configuration unless the database shows them current. */
+  private async writeApache(rows: ReturnType<PageMapStore['all']>, report: BuildReport): Promise<void> {
+    const { config, store } = this;
     try {
       const previous = store.getState(APACHE_STATE_KEY);
       const { state, warning } = await writeApacheConfig(config, rows, previous === undefined ? undefined : (JSON.parse(previous) as ApacheState));
       store.setState(APACHE_STATE_KEY, JSON.stringify(state));
-      if (warning) warnings.push(warning);
+      if (warning) report.warnings.push(warning);
     } catch (error) {
-      counts.failed++;
-      failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}`, isMissingSource: false });
+      report.counts.failed++;
+      report.failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}`, isMissingSource: false });
     }
-    return { pages: pages.length, counts, failures, warnings, elapsedMs: performance.now() - started };
-  }
-
-  /**
-   * Bring the given page paths up to date: render or copy those with a 200 row, remove the
-   * outputs of those without. Ancestor pages come along, since a new page below one moves
-   * it into its folder (see outputFileFor).
-   */
-  async buildPaths(paths: Iterable<string>, options: BuildOptions = {}): Promise<BuildReport> {
-    const started = performance.now();
-    const { config, store, template } = this;
-    const hasPage: HasPage = (path) => store.getCanonical(path)?.status === 200;
-    const targets = new Set<string>();
-    for (const path of paths) {
-      targets.add(path);
-      for (const ancestor of ancestorsOf(path)) if (hasPage(ancestor)) targets.add(ancestor);
-    }
-    const jobs: OutputJob[] = [];
-    const recorded = new Map<string, OutputRecord>();
-    const removable: string[] = [];
-    for (const path of targets) {
-      const records = store.outputsFor(path);
-      for (const record of records) recorded.set(record.file, record);
-      const row = store.getCanonical(path);
-      const file = row?.status === 200 ? outputFileFor(path, store.hasPageBelow(path)) : undefined;
-      if (row && file) jobs.push(pageJob(config, template, { path, file, row, source: parseSource(200, row.source) as PlannedPage['source'] }, hasPage));
-      removable.push(...records.filter((record) => record.file !== file).map((record) => record.file));
-    }
-    const { counts, failures } = await execute(config, store, jobs, recorded, removable.sort().reverse(), { ...options, rendererFor: this.rendererFor });
-    return { pages: jobs.length, counts, failures, warnings: [], elapsedMs: performance.now() - started };
   }
 }
 
-/** The full build: `pagemap build`. */
+/** The whole build: `pagemap build`. */
 export async function runBuild(config: Config, store: PageMapStore, options: BuildOptions = {}): Promise<BuildReport> {
-  return (await SiteBuilder.open(config, store)).buildAll(options);
+  return (await SiteBuilder.open(config, store)).build(options);
 }

@@ -1,70 +1,79 @@
 /**
- * Pure decisions of the build: where each page lives in public/, and which recorded outputs
- * are no longer owned by any row. No disk access here; build.ts carries the plan out.
+ * What a build must do, decided as plain data (no disk access here; build.ts gathers the
+ * observations and carries the plan out). First the outputs the map calls for — a job says
+ * what to write and from what: the file, its page, its source, whether it is rendered or
+ * copied; then, given what the last builds recorded and what is on disk now, the plan: which
+ * jobs to run and why, which are current, which have no source, and which recorded files no
+ * job claims any more and why they go.
  */
 import { createHash } from 'node:crypto';
-import { ASSET_PREFIX, PREFIX_PAGE_FILE } from '../core/pagePath.js';
-import { type PageRow, type ParsedSource, parseSource } from '../core/pageRow.js';
+import { ASSET_PREFIX, outputFileFor } from '../core/pagePath.js';
+import type { OutputRecord } from '../core/pageMap.js';
+import { type PageRow, parseSource } from '../core/pageRow.js';
+import { type HasPage, type NavSection, breadcrumbShape } from './template.js';
 
-/** A page the build must produce. */
-export interface PlannedPage {
-  path: string;
+/** Where a job's source lives: a tree of the site, and the file in it. */
+export interface SourceRef {
+  tree: 'wiki' | 'legacy' | 'templates' | 'assets';
+  /** Relative to the tree, / separated. */
+  rel: string;
+}
+
+/** How a rendered job is rendered (besides its source): all of it data, so it can cross to a worker. */
+export interface RenderSpec {
+  /** The title when neither front matter nor a leading h1 gives one. */
+  fallbackTitle: string;
+  /** The breadcrumbs with the title left open (breadcrumbShape). */
+  crumbs: string;
+  /** Whether the footer says when the source last changed. */
+  isDated: boolean;
+}
+
+/** One file the build produces. */
+export interface OutputJob {
   /** Relative to public/, / separated. */
   file: string;
-  source: Extract<ParsedSource, { kind: 'wiki' | 'file' }>;
-  row: Pick<PageRow, 'path' | 'status' | 'source'>;
+  /** The page path that owns it; empty for the error pages and assets. */
+  path: string;
+  source: SourceRef;
+  /** Present: rendered from Markdown into the template. Absent: the source is copied as is. */
+  render?: RenderSpec;
+  /** Hash of everything besides the source bytes that shapes the file (row, template, crumbs). */
+  inputKey: string;
 }
 
-/**
- * Where a page's bytes go. Normally public/ + path. A path that is also a directory of other
- * pages (`/BeginnersGuide` beside `/BeginnersGuide/Download`) cannot be a file and a folder
- * at once, so its bytes go inside the folder under a name no row may use.
- */
-export function outputFileFor(path: string, isPrefix: boolean): string {
-  return isPrefix ? `${path.slice(1)}/${PREFIX_PAGE_FILE}` : path.slice(1);
+/** Why a job runs. */
+export const REASONS = ['new', 'forced', 'inputs changed', 'output changed', 'source changed'] as const;
+export type Reason = (typeof REASONS)[number];
+
+/** What is on disk now for one job: its source (absent: missing) and its current output's signature. */
+export interface Observation {
+  source: { absolute: string; sig: string; mtimeMs: number } | undefined;
+  /** size:mtime of the output now; undefined when there is none (or it was not looked at). */
+  outputSig: string | undefined;
 }
 
-/** A sorted list of paths with a fast "does any path lie below this one?" test. */
-export class PathIndex {
-  private readonly sorted: string[];
-  private readonly members: Set<string>;
-  constructor(paths: Iterable<string>) {
-    this.sorted = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    this.members = new Set(this.sorted);
-  }
-  has(path: string): boolean {
-    return this.members.has(path);
-  }
-  /** Whether some path starts with `path + "/"`. Binary search: O(log n). */
-  hasBelow(path: string): boolean {
-    const prefix = path + '/';
-    let low = 0;
-    let high = this.sorted.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.sorted[mid]! < prefix) low = mid + 1;
-      else high = mid;
-    }
-    return low < this.sorted.length && this.sorted[low]!.startsWith(prefix);
-  }
+export interface PlannedWork {
+  job: OutputJob;
+  reason: Reason;
+  source: NonNullable<Observation['source']>;
+  /** The source hash recorded with the output, when only the source may have changed: equal → nothing to write. */
+  previousHash?: string;
+  /** The output's signature now, kept when the hash turns out unchanged. */
+  outputSig?: string;
 }
 
-/** Every 200 row as a page with its output file. */
-export function planPages(rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[]): { pages: PlannedPage[]; index: PathIndex } {
-  const served = rows.filter((row) => row.status === 200);
-  const index = new PathIndex(served.map((row) => row.path));
-  const pages = served.map((row) => ({
-    path: row.path,
-    file: outputFileFor(row.path, index.hasBelow(row.path)),
-    source: parseSource(200, row.source) as PlannedPage['source'],
-    row,
-  }));
-  return { pages, index };
+export interface Removal {
+  file: string;
+  path: string;
+  reason: 'its page moved' | 'no 200 row owns it';
 }
 
-/** Files the build wrote before that no planned output claims now: the only files it may delete. */
-export function planRemovals(recordedFiles: Iterable<string>, plannedFiles: ReadonlySet<string>): string[] {
-  return [...recordedFiles].filter((file) => !plannedFiles.has(file)).sort().reverse();
+export interface BuildPlan {
+  work: PlannedWork[];
+  unchanged: OutputJob[];
+  missing: OutputJob[];
+  removals: Removal[];
 }
 
 /** The public/ file of one of pagemap's own assets. */
@@ -80,4 +89,121 @@ export function hashParts(...parts: readonly (string | number)[]): string {
     hash.update(`${text.length}:`).update(text);
   }
   return hash.digest('hex').slice(0, 32);
+}
+
+/** A sorted list of paths with a fast "does any path lie below this one?" test. */
+export class PathIndex implements PageIndex {
+  private readonly sorted: string[];
+  private readonly members: Set<string>;
+  constructor(paths: Iterable<string>) {
+    this.sorted = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.members = new Set(this.sorted);
+  }
+  // Arrow properties: they are handed around as plain functions (HasPage).
+  readonly has = (path: string): boolean => this.members.has(path);
+  /** Whether some path starts with `path + "/"`. Binary search: O(log n). */
+  readonly hasBelow = (path: string): boolean => {
+    const prefix = path + '/';
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.sorted[mid]! < prefix) low = mid + 1;
+      else high = mid;
+    }
+    return low < this.sorted.length && this.sorted[low]!.startsWith(prefix);
+  };
+}
+
+/** The template, as far as planning needs it. */
+export interface TemplateShape {
+  hash: string;
+  nav: readonly NavSection[];
+}
+
+/** What answers "is there a 200 page at this path?" and "does one lie below it?". */
+export interface PageIndex {
+  has: HasPage;
+  hasBelow: (path: string) => boolean;
+}
+
+/** The job of one 200 row. */
+export function pageJob(row: Pick<PageRow, 'path' | 'status' | 'source'>, template: TemplateShape, pages: PageIndex): OutputJob {
+  const file = outputFileFor(row.path, pages.hasBelow(row.path));
+  const source = parseSource(200, row.source);
+  if (source.kind === 'wiki') {
+    const crumbs = breadcrumbShape(template.nav, row.path, pages.has);
+    return {
+      file,
+      path: row.path,
+      source: { tree: 'wiki', rel: source.name + '.md' },
+      render: { fallbackTitle: source.name.slice(source.name.lastIndexOf('/') + 1), crumbs, isDated: true },
+      inputKey: hashParts('wiki', template.hash, row.path, row.status, row.source, crumbs),
+    };
+  }
+  const rel = source.kind === 'file' ? source.rel : '';
+  return { file, path: row.path, source: { tree: 'legacy', rel }, inputKey: hashParts('file', row.source) };
+}
+
+/** pagemap's own files: the styled 404 and 410 pages and the template's assets (`assets`: their names). */
+export function siteJobs(template: TemplateShape, assets: readonly string[]): OutputJob[] {
+  const jobs: OutputJob[] = [404, 410].map((status) => {
+    // It answers at any path, so its crumbs lead home only, not through /_pagemap.
+    const crumbs = breadcrumbShape(template.nav, `/${status}.html`, () => false);
+    return {
+      file: assetFile(`${status}.html`),
+      path: '',
+      source: { tree: 'templates', rel: `${status}.md` },
+      render: { fallbackTitle: String(status), crumbs, isDated: false },
+      inputKey: hashParts('error', template.hash, status, crumbs),
+    };
+  });
+  for (const rel of assets) jobs.push({ file: assetFile(rel), path: '', source: { tree: 'assets', rel }, inputKey: hashParts('asset', rel) });
+  return jobs;
+}
+
+/** Every output the map calls for: a job per 200 row, and pagemap's own files. */
+export function outputsForMap(rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[], template: TemplateShape, assets: readonly string[]): { jobs: OutputJob[]; pages: PathIndex } {
+  const served = rows.filter((row) => row.status === 200);
+  const pages = new PathIndex(served.map((row) => row.path));
+  return { jobs: [...served.map((row) => pageJob(row, template, pages)), ...siteJobs(template, assets)], pages };
+}
+
+/**
+ * Decide: each job runs (with its reason), is current, or has no source; each recorded file
+ * no job claims is removed. `recorded` is what earlier builds wrote (for a partial build, the
+ * records of the paths in scope only); `observed` what is on disk now, per job file; `full`
+ * runs every job whatever the records say.
+ */
+export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, observed: ReadonlyMap<string, Observation>, options: { full?: boolean } = {}): BuildPlan {
+  const plan: BuildPlan = { work: [], unchanged: [], missing: [], removals: [] };
+  const claimed = new Set(jobs.map((job) => job.file));
+  const pathsPlanned = new Set(jobs.map((job) => job.path));
+  // Removed last-first, so a folder's files go before the folder could be wanted as a file.
+  for (const [file, record] of [...recorded].sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))) {
+    if (!claimed.has(file)) plan.removals.push({ file, path: record.path, reason: record.path && pathsPlanned.has(record.path) ? 'its page moved' : 'no 200 row owns it' });
+  }
+  for (const job of jobs) {
+    const seen = observed.get(job.file);
+    if (!seen?.source) {
+      plan.missing.push(job);
+      continue;
+    }
+    const previous = recorded.get(job.file);
+    const reason: Reason | undefined = options.full
+      ? 'forced'
+      : !previous || previous.outputSig === ''
+        ? 'new'
+        : previous.inputKey !== job.inputKey
+          ? 'inputs changed'
+          : previous.outputSig !== seen.outputSig
+            ? 'output changed'
+            : previous.sourceSig !== seen.source.sig
+              ? 'source changed'
+              : undefined;
+    if (reason === undefined) plan.unchanged.push(job);
+    else if (reason === 'source changed') plan.work.push({ job, reason, source: seen.source, previousHash: previous!.sourceHash, outputSig: seen.outputSig });
+    else plan.work.push({ job, reason, source: seen.source });
+  }
+  return plan;
 }

@@ -9,13 +9,9 @@ import { readFileSync, statSync } from 'node:fs';
 import type { MarkdownIt } from 'markdown-it';
 import { writeFileAtomicSync } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
-import { escapeHtml } from '../core/html.js';
 import { createMarkdown, renderWiki } from './markdown.js';
 import { signatureOf } from '../core/sourceFiles.js';
-import { type HasPage, type NavSection, type SiteTemplate, fillTemplate, renderBreadcrumbs } from './template.js';
-
-/** Stands for the page title in a breadcrumb shape; NUL never occurs in a title or a path. */
-const TITLE_SLOT = '\u0000title\u0000';
+import { type SiteTemplate, fillBreadcrumbTitle, fillTemplate } from './template.js';
 
 /** Everything a render needs besides the Markdown text. */
 interface RenderTask {
@@ -47,11 +43,6 @@ export interface ProduceResult {
   outputSig?: string;
 }
 
-/** The breadcrumbs of a page with its title left open: part of its input key, and of its task. */
-export function breadcrumbShape(nav: readonly NavSection[], path: string, hasPage: HasPage): string {
-  return renderBreadcrumbs(nav, path, TITLE_SLOT, hasPage);
-}
-
 /** The day a source was last modified, as the footer shows it (YYYY-MM-DD). */
 export function dayOf(mtimeMs: number): string {
   return new Date(mtimeMs).toISOString().slice(0, 10);
@@ -79,7 +70,7 @@ export class PageRenderer {
       title: document.title,
       content: document.html,
       lastModified: task.isDated ? dayOf(task.mtimeMs) : '',
-      breadcrumbs: task.crumbs.replace(TITLE_SLOT, () => escapeHtml(document.title)),
+      breadcrumbs: fillBreadcrumbTitle(task.crumbs, document.title),
     });
   }
 

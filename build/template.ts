@@ -173,6 +173,21 @@ export function renderBreadcrumbs(nav: readonly NavSection[], path: string, titl
   return crumbs.join(' <span class="sep">&gt;</span> ');
 }
 
+/** Stands for the page title in a breadcrumb shape; NUL never occurs in a title or a path. */
+const TITLE_SLOT = '\u0000title\u0000';
+
+/**
+ * A page's breadcrumbs with its title left open: which other pages exist is known where the
+ * build is planned, the title only once the page is rendered (fillBreadcrumbTitle).
+ */
+export function breadcrumbShape(nav: readonly NavSection[], path: string, hasPage: HasPage): string {
+  return renderBreadcrumbs(nav, path, TITLE_SLOT, hasPage);
+}
+
+export function fillBreadcrumbTitle(shape: string, title: string): string {
+  return shape.replace(TITLE_SLOT, () => escapeHtml(title));
+}
+
 /** Fill page.html. {{content}}, {{breadcrumbs}}, {{nav}} and {{lastModifiedLine}} are HTML; everything else is escaped here. */
 export function fillTemplate(template: SiteTemplate, fill: PageFill): string {
   const values: Record<Placeholder, string> = {

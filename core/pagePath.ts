@@ -108,6 +108,15 @@ export function pathForExport(path: string): string {
 }
 
 /**
+ * Where a page's bytes go in public/. Normally public/ + path. A path that is also a folder of
+ * other pages (`/BeginnersGuide` beside `/BeginnersGuide/Download`) cannot be a file and a
+ * folder at once, so its bytes go inside the folder under a name no row may use.
+ */
+export function outputFileFor(path: string, isPrefix: boolean): string {
+  return isPrefix ? `${path.slice(1)}/${PREFIX_PAGE_FILE}` : path.slice(1);
+}
+
+/**
  * Percent-encode (UTF-8, upper-case hex) every character of `text` that `isSafe` does not
  * accept. `isSafe` sees the character and what follows it.
  */

@@ -43,7 +43,7 @@ export async function serveSite(config: Config, store: PageMapStore, options: Se
     if (Number(bound.port) !== port || (options.host !== undefined && options.host !== host)) {
       logger.info(`warning: Apache's pagemap.conf sends misses to ${host}:${port} (runtime in ${config.configFile ?? 'the defaults'}); this server listens on ${bound.host}, so Apache does not reach it`);
     }
-    if (options.build) for (const line of describeBuild(await runtime.builder.buildAll({ onProgress: options.onProgress }))) logger.info(line);
+    if (options.build) for (const line of describeBuild(await runtime.builder.build({ onProgress: options.onProgress }))) logger.info(line);
     logger.info(`pagemap: serving ${config.publicDir} on ${runtime.url}/${options.watch ? ', watching for changes' : ''}`);
     await options.until;
     logger.info('pagemap: stopping');
@@ -57,7 +57,7 @@ export async function watchSite(config: Config, store: PageMapStore, options: Pi
   const { logger } = options;
   const builder = await SiteBuilder.open(config, store, { keepRenderer: true });
   try {
-    for (const line of describeBuild(await builder.buildAll({ onProgress: options.onProgress }))) logger.info(line);
+    for (const line of describeBuild(await builder.build({ onProgress: options.onProgress }))) logger.info(line);
     const watcher = new SiteWatcher(builder, logger);
     await watcher.start();
     logger.info(`pagemap: watching ${config.wikiDir}, ${config.templatesDir}, ${config.legacyDir} and the map`);

@@ -8,7 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BuildFailure, SiteBuilder } from '../build/build.js';
-import { assetFile, outputFileFor } from '../build/buildPlan.js';
+import { assetFile } from '../build/buildPlan.js';
+import { outputFileFor } from '../core/pagePath.js';
 import type { Config } from '../core/config.js';
 import { discoverPath } from '../core/discovery.js';
 import { PagemapError } from '../core/errors.js';
@@ -127,7 +128,7 @@ export class Runtime {
       // A request that looked just before an earlier flight landed starts another; the build
       // then finds the page current and writes nothing.
       flight = this.builder
-        .buildPaths([path], { onRender: () => this.renders++ })
+        .build({ paths: [path], onRender: () => this.renders++ })
         .then((report) => {
           for (const failure of report.failures) this.logger.error(`pagemap: cannot render ${failure.path}: ${failure.message}`);
           return report.failures.find((failure) => failure.path === path);

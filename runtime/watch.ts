@@ -188,12 +188,12 @@ export class SiteWatcher {
       }
       let report: BuildReport;
       if (batch.template || batch.map) {
-        report = await builder.buildAll();
+        report = await builder.build();
       } else {
         const paths = new Set<string>();
         for (const source of batch.sources) for (const path of builder.store.pathsWithSource(source)) paths.add(path);
         if (paths.size === 0) return;
-        report = await builder.buildPaths(paths);
+        report = await builder.build({ paths });
       }
       const { counts } = report;
       if (counts.written || counts.removed || counts.failed) {

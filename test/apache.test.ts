@@ -298,7 +298,7 @@ Differential('a map change reaches Apache without a reload: the rebuild rewrites
     stack.store.set({ path: '/old', status: 410 });
     stack.store.set({ path: '/page', status: 302, source: 'https://example.org/moved?x=1' });
     stack.store.set({ path: '/new', status: 301, source: '/elsewhere' });
-    await stack.runtime.builder.buildAll();
+    await stack.runtime.builder.build();
     assert.is((await rawGet(stack.apache.url, '/old')).status, 410);
     const page = await rawGet(stack.apache.url, '/page?y=2');
     assert.is(page.status, 302);
@@ -321,7 +321,7 @@ Differential('the DBM map is brought up to date from the database: after a build
     // A build killed right after writing the txt map: the txt file is new, the DBM old.
     store.set({ path: '/old', status: 410 });
     await writeFile(join(site.config.apacheDir, APACHE_MAP_FILE), renderApacheMap(store.all()));
-    const report = await builder.buildAll();
+    const report = await builder.build();
     assert.equal(report.failures, []);
     assert.is((await rawGet(stack.apache.url, '/old')).status, 410, 'the next build rebuilt the DBM');
 
@@ -333,14 +333,14 @@ Differential('the DBM map is brought up to date from the database: after a build
     store.set({ path: '/old', status: 302, source: '/elsewhere' });
     try {
       process.env.PATH = `${fakeBin}:${path}`;
-      const failed = await builder.buildAll();
+      const failed = await builder.build();
       assert.equal(failed.failures.map((f) => f.path), [site.config.apacheDir]);
       assert.match(failed.failures[0]!.message, /httxt2dbm failed .*disk trouble/);
     } finally {
       process.env.PATH = path;
     }
     assert.is((await rawGet(stack.apache.url, '/old')).status, 410, 'still the old map');
-    assert.equal((await builder.buildAll()).failures, []);
+    assert.equal((await builder.build()).failures, []);
     const moved = await rawGet(stack.apache.url, '/old');
     assert.is(moved.status, 302);
     assert.is(moved.headers.get('location'), `${stack.apache.url}/elsewhere`);

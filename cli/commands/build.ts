@@ -15,7 +15,7 @@ write the 404/410 pages, assets and the Apache configuration. Unchanged pages ar
   },
   async run({ values }) {
     const config = configFrom(values.config);
-    const report = await withStore(config, async (store) => (await SiteBuilder.open(config, store)).buildAll({ full: values.full === true, onProgress: progressLine() }));
+    const report = await withStore(config, async (store) => (await SiteBuilder.open(config, store)).build({ full: values.full === true, onProgress: progressLine() }));
     for (const line of describeBuild(report)) logger.info(line);
     return report.counts.failed > 0 ? 1 : 0;
   },

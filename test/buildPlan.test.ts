@@ -1,0 +1,137 @@
+/**
+ * The build plan as data: given the rows, the template, what earlier builds recorded and what
+ * is on disk, which jobs run and why, which are current, which lack a source, and which
+ * recorded files go. No disk here: observations are written out as the stat pass would.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type Observation, type OutputJob, outputsForMap, planBuild } from '../build/buildPlan.js';
+import type { OutputRecord } from '../core/pageMap.js';
+import type { ValidRow } from '../core/pageRow.js';
+
+const TEMPLATE = { hash: 'template-1', nav: [{ title: 'About', href: '/about/' }] };
+const ROWS: ValidRow[] = [
+  { path: '/index.html', status: 200, source: 'wiki:Home' },
+  { path: '/about/index.html', status: 200, source: 'wiki:About' },
+  { path: '/old.html', status: 200, source: 'file:old.html' },
+  { path: '/moved', status: 301, source: '/about/' },
+];
+
+/** The jobs for `rows` (no assets), by file. */
+function jobsFor(rows: readonly ValidRow[], template = TEMPLATE): OutputJob[] {
+  return outputsForMap(rows, template, []).jobs;
+}
+
+/** What a clean build of `jobs` would have recorded, and the disk as it then is. */
+function built(jobs: readonly OutputJob[]): { recorded: Map<string, OutputRecord>; observed: Map<string, Observation> } {
+  const recorded = new Map<string, OutputRecord>();
+  const observed = new Map<string, Observation>();
+  for (const job of jobs) {
+    recorded.set(job.file, { file: job.file, path: job.path, inputKey: job.inputKey, sourceSig: `src:${job.file}`, sourceHash: `hash:${job.file}`, outputSig: `out:${job.file}` });
+    observed.set(job.file, { source: { absolute: `/site/${job.source.rel}`, sig: `src:${job.file}`, mtimeMs: 1 }, outputSig: `out:${job.file}` });
+  }
+  return { recorded, observed };
+}
+
+const reasons = (plan: ReturnType<typeof planBuild>) => plan.work.map((w) => `${w.job.file}: ${w.reason}`).sort();
+
+const Plan = suite('buildPlan: what a build must do');
+
+Plan('the jobs say what to write and from what: file, page, source, render or copy', () => {
+  const jobs = jobsFor(ROWS);
+  assert.equal(
+    jobs.map(({ file, path, source, render }) => ({ file, path, source, isRendered: render !== undefined })),
+    [
+      { file: 'index.html', path: '/index.html', source: { tree: 'wiki', rel: 'Home.md' }, isRendered: true },
+      { file: 'about/index.html', path: '/about/index.html', source: { tree: 'wiki', rel: 'About.md' }, isRendered: true },
+      { file: 'old.html', path: '/old.html', source: { tree: 'legacy', rel: 'old.html' }, isRendered: false },
+      { file: '_pagemap/404.html', path: '', source: { tree: 'templates', rel: '404.md' }, isRendered: true },
+      { file: '_pagemap/410.html', path: '', source: { tree: 'templates', rel: '410.md' }, isRendered: true },
+    ],
+  );
+  assert.equal(JSON.parse(JSON.stringify(jobs)), jobs, 'nothing but data: it survives JSON');
+});
+
+Plan('nothing changed: every job is current, nothing removed', () => {
+  const jobs = jobsFor(ROWS);
+  const { recorded, observed } = built(jobs);
+  const plan = planBuild(jobs, recorded, observed);
+  assert.equal(plan.work, []);
+  assert.is(plan.unchanged.length, jobs.length);
+  assert.equal(plan.removals, []);
+});
+
+Plan('a new page runs as new', () => {
+  const before = jobsFor(ROWS);
+  const { recorded, observed } = built(before);
+  const jobs = jobsFor([...ROWS, { path: '/news.html', status: 200, source: 'wiki:News' }]);
+  observed.set('news.html', { source: { absolute: '/site/News.md', sig: 's', mtimeMs: 1 }, outputSig: undefined });
+  assert.equal(reasons(planBuild(jobs, recorded, observed)), ['news.html: new']);
+});
+
+Plan('an edited source runs with the recorded hash, so an unchanged text writes nothing', () => {
+  const jobs = jobsFor(ROWS);
+  const { recorded, observed } = built(jobs);
+  observed.set('old.html', { ...observed.get('old.html')!, source: { absolute: '/site/old.html', sig: 'touched', mtimeMs: 2 } });
+  const plan = planBuild(jobs, recorded, observed);
+  assert.equal(reasons(plan), ['old.html: source changed']);
+  assert.is(plan.work[0]!.previousHash, 'hash:old.html');
+  assert.is(plan.work[0]!.outputSig, 'out:old.html');
+});
+
+Plan('a template change reruns every rendered page and no copy', () => {
+  const { recorded, observed } = built(jobsFor(ROWS));
+  const jobs = jobsFor(ROWS, { ...TEMPLATE, hash: 'template-2' });
+  assert.equal(reasons(planBuild(jobs, recorded, observed)), [
+    '_pagemap/404.html: inputs changed',
+    '_pagemap/410.html: inputs changed',
+    'about/index.html: inputs changed',
+    'index.html: inputs changed',
+  ]);
+});
+
+Plan('a removed row: its file goes, because no row owns it', () => {
+  const { recorded, observed } = built(jobsFor(ROWS));
+  const plan = planBuild(jobsFor(ROWS.filter((row) => row.path !== '/old.html')), recorded, observed);
+  assert.equal(plan.removals, [{ file: 'old.html', path: '/old.html', reason: 'no 200 row owns it' }]);
+  assert.equal(plan.work, []);
+});
+
+Plan('a page becoming a folder of pages: its old file goes, it runs inside its folder, the new page too', () => {
+  const rows: ValidRow[] = [{ path: '/Guide', status: 200, source: 'wiki:Guide' }];
+  const { recorded, observed } = built(jobsFor(rows));
+  const grown = [...rows, { path: '/Guide/Download', status: 200 as const, source: 'wiki:Download' }];
+  for (const file of ['Guide/.pagemap-page', 'Guide/Download']) observed.set(file, { source: { absolute: `/site/${file}.md`, sig: 's', mtimeMs: 1 }, outputSig: undefined });
+  const plan = planBuild(jobsFor(grown), recorded, observed);
+  assert.equal(plan.removals, [{ file: 'Guide', path: '/Guide', reason: 'its page moved' }]);
+  assert.equal(reasons(plan), ['Guide/.pagemap-page: new', 'Guide/Download: new']);
+});
+
+Plan('an output not written by pagemap is never planned for removal; one changed behind its back is rewritten', () => {
+  const jobs = jobsFor(ROWS);
+  const { recorded, observed } = built(jobs);
+  // public/robots.txt, say, was put there by someone else: no record, so the plan never names it.
+  const plan = planBuild(jobs, recorded, observed);
+  assert.not.ok(plan.removals.some((removal) => removal.file === 'robots.txt'));
+  observed.set('index.html', { ...observed.get('index.html')!, outputSig: 'edited by hand' });
+  assert.equal(reasons(planBuild(jobs, recorded, observed)), ['index.html: output changed']);
+});
+
+Plan('a missing source is listed apart; --full runs everything else', () => {
+  const jobs = jobsFor(ROWS);
+  const { recorded, observed } = built(jobs);
+  observed.set('about/index.html', { source: undefined, outputSig: 'out:about/index.html' });
+  const plan = planBuild(jobs, recorded, observed, { full: true });
+  assert.equal(plan.missing.map((job) => job.file), ['about/index.html']);
+  assert.ok(plan.work.every((w) => w.reason === 'forced'));
+  assert.is(plan.work.length, jobs.length - 1);
+});
+
+Plan('a file a killed build was about to create (recorded, never finished) runs as new', () => {
+  const jobs = jobsFor(ROWS);
+  const { recorded, observed } = built(jobs);
+  recorded.set('index.html', { file: 'index.html', path: '/index.html', inputKey: '', sourceSig: '', sourceHash: '', outputSig: '' });
+  assert.equal(reasons(planBuild(jobs, recorded, observed)), ['index.html: new']);
+});
+
+Plan.run();

@@ -14,11 +14,11 @@ import { runBuild } from '../build/build.js';
 import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
 import { encodePath, pathForExport } from '../core/pagePath.js';
 import { type ValidRow, validateRow } from '../core/pageRow.js';
-import { openPageMap } from '../core/site.js';
+import { readMapFile } from '../core/mapTransfer.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import { type Runtime, startRuntime } from '../runtime/server.js';
 import { type RunningApache, apacheOrSkip, checkConfig, requireApacheInCi, startApache } from './apacheHarness.js';
-import { makeTempSite, type TempSite } from './helpers.js';
+import { type SiteSpec, type TempSite, withSite } from './helpers.js';
 import { HOSTILE } from './hostilePaths.js';
 
 const binary = apacheOrSkip('Apache differential tests');
@@ -89,10 +89,13 @@ interface Stack {
   runtimeLog: string[];
 }
 
-/** A site served twice: by the runtime alone, and by Apache (generated config) with the runtime behind it. */
-async function withStack(site: TempSite, run: (stack: Stack) => Promise<void>): Promise<void> {
+/** A site (see SiteSpec) served twice: by the runtime alone, and by Apache (generated config) with the runtime behind it. */
+function withStack(spec: SiteSpec, run: (stack: Stack) => Promise<void>): Promise<void> {
+  return withSite(spec, (site) => serveTwice(site, site.store, run));
+}
+
+async function serveTwice(site: TempSite, store: PageMapStore, run: (stack: Stack) => Promise<void>): Promise<void> {
   const runtimeLog: string[] = [];
-  const store = await openPageMap(site.config);
   let runtime: Runtime | undefined;
   let apache: RunningApache | undefined;
   try {
@@ -117,8 +120,6 @@ async function withStack(site: TempSite, run: (stack: Stack) => Promise<void>): 
   } finally {
     await apache?.stop();
     await runtime?.close();
-    store.close();
-    await site.remove();
   }
 }
 
@@ -155,11 +156,14 @@ Differential('Apache 2.4 is here (under CI=true it must be)', () => {
 
 Differential('on every row of the sample map, its unmapped files, assets and /data', async () => {
   if (!binary) return;
-  const site = await makeTempSite({}, { seedMap: 'pagemap.tsv' });
-  await cp(join(PACKAGE_ROOT, 'content/wiki'), join(site.dir, 'wiki'), { recursive: true });
-  await cp(join(PACKAGE_ROOT, 'content/legacy'), join(site.dir, 'legacy'), { recursive: true });
-  await cp(join(PACKAGE_ROOT, 'content/pagemap.tsv'), join(site.dir, 'pagemap.tsv'));
-  await withStack(site, async (stack) => {
+  const sample: SiteSpec = {
+    rows: await readMapFile(join(PACKAGE_ROOT, 'content/pagemap.tsv')),
+    async prepare(site) {
+      await cp(join(PACKAGE_ROOT, 'content/wiki'), site.config.wikiDir, { recursive: true });
+      await cp(join(PACKAGE_ROOT, 'content/legacy'), site.config.legacyDir, { recursive: true });
+    },
+  };
+  await withStack(sample, async (stack) => {
     checkConfig(binary, stack.apache.configFile);
     const rows = stack.store.all();
     assert.ok(rows.length >= 25);
@@ -210,11 +214,7 @@ Differential('on a generated map of 2,000 rows with awkward characters, prefixes
   for (let i = 0; i < 250; i++) rows.push(row(`/nf${awkwardPath(i + 3000, 1)}`, 404));
   for (let i = 0; i < 250; i++) rows.push(row(`/gone${awkwardPath(i + 4000, 1 + (i % 2))}`, 410));
   assert.ok(rows.length >= 2000, `${rows.length} rows`);
-  const site = await makeTempSite(files);
-  const store = await openPageMap(site.config);
-  store.applyRows(rows, 'import');
-  store.close();
-  await withStack(site, async (stack) => {
+  await withStack({ files, rows }, async (stack) => {
     checkConfig(binary, stack.apache.configFile);
     const targets = rows.flatMap((r) => targetsFor(r.path));
     // The query passes on through redirects, and stays off targets that have their own.
@@ -226,22 +226,17 @@ Differential('on a generated map of 2,000 rows with awkward characters, prefixes
 
 Differential('on paths holding ? and # (written %3F and %23 in URLs)', async () => {
   if (!binary) return;
-  const site = await makeTempSite({ 'wiki/Q.md': '# Q\n', 'legacy/what?.html': 'what\n', 'legacy/dir?/index.html': 'dir index\n' });
-  const store = await openPageMap(site.config);
-  store.applyRows(
-    [
-      row('/faq/why?', 200, 'wiki:Q'),
-      row('/faq/why?/more', 200, 'wiki:Q'),
-      row('/c#sharp', 200, 'wiki:Q'),
-      row('/idx?/', 200, 'wiki:Q'),
-      row('/what?.html', 200, 'file:what?.html'),
-      row('/old?page', 301, '/faq/why%3F'),
-      row('/gone#1', 410),
-    ],
-    'import',
-  );
-  store.close();
-  await withStack(site, async (stack) => {
+  const files = { 'wiki/Q.md': '# Q\n', 'legacy/what?.html': 'what\n', 'legacy/dir?/index.html': 'dir index\n' };
+  const rows = [
+    row('/faq/why?', 200, 'wiki:Q'),
+    row('/faq/why?/more', 200, 'wiki:Q'),
+    row('/c#sharp', 200, 'wiki:Q'),
+    row('/idx?/', 200, 'wiki:Q'),
+    row('/what?.html', 200, 'file:what?.html'),
+    row('/old?page', 301, '/faq/why%3F'),
+    row('/gone#1', 410),
+  ];
+  await withStack({ files, rows }, async (stack) => {
     const targets = ['/faq/why%3F', '/faq/why%3F/more', '/c%23sharp', '/idx%3F/', '/idx%3F', '/idx%3F/index.html', '/what%3F.html', '/old%3Fpage', '/old%3Fpage?x=1', '/gone%231', '/dir%3F/', '/dir%3F'];
     const problems = await disagreements(stack, targets);
     assert.equal(problems, [], problems.join('\n'));
@@ -250,11 +245,8 @@ Differential('on paths holding ? and # (written %3F and %23 in URLs)', async () 
 
 Differential('pagemap\'s own names in public/ (a page inside its folder, a write in progress) are never served by those names', async () => {
   if (!binary) return;
-  const site = await makeTempSite({ 'wiki/Q.md': '# Q\n' });
-  const store = await openPageMap(site.config);
-  store.applyRows([row('/guide', 200, 'wiki:Q'), row('/guide/more', 200, 'wiki:Q')], 'import');
-  store.close();
-  await withStack(site, async (stack) => {
+  await withStack({ files: { 'wiki/Q.md': '# Q\n' }, rows: [row('/guide', 200, 'wiki:Q'), row('/guide/more', 200, 'wiki:Q')] }, async (stack) => {
+    const { site } = stack;
     await writeFile(join(site.config.publicDir, 'guide', '.pagemap-tmp-1-0-0-more'), 'half a page\n');
     const targets = ['/guide', '/guide/.pagemap-page', '/guide/.pagemap-tmp-1-0-0-more', '/guide/%2Epagemap-page'];
     const problems = await disagreements(stack, targets);
@@ -265,8 +257,7 @@ Differential('pagemap\'s own names in public/ (a page inside its folder, a write
 
 Differential('a path with no row is discovered through Apache, then served by Apache alone', async () => {
   if (!binary) return;
-  const site = await makeTempSite({ 'legacy/found it.html': '<p>found</p>\n', 'legacy/sub dir/index.html': '<p>index</p>\n', 'legacy/dl/big file.tgz': 'tgz\n' });
-  await withStack(site, async (stack) => {
+  await withStack({ files: { 'legacy/found it.html': '<p>found</p>\n', 'legacy/sub dir/index.html': '<p>index</p>\n', 'legacy/dl/big file.tgz': 'tgz\n' } }, async (stack) => {
     for (const target of ['/found%20it.html', '/sub%20dir/']) {
       const first = await rawGet(stack.apache.url, target);
       assert.is(first.status, 200, target);
@@ -287,12 +278,14 @@ Differential('a path with no row is discovered through Apache, then served by Ap
 
 Differential('a map change reaches Apache without a reload: the rebuild rewrites the DBM map and mod_rewrite re-reads it', async () => {
   if (!binary) return;
-  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' });
-  const store = await openPageMap(site.config);
-  store.set({ path: '/page', status: 200, source: 'wiki:Home' });
-  store.set({ path: '/old', status: 301, source: '/page' });
-  store.close();
-  await withStack(site, async (stack) => {
+  const spec: SiteSpec = {
+    files: { 'wiki/Home.md': '# Home\n' },
+    rows: [
+      { path: '/page', status: 200, source: 'wiki:Home' },
+      { path: '/old', status: 301, source: '/page' },
+    ],
+  };
+  await withStack(spec, async (stack) => {
     assert.is((await rawGet(stack.apache.url, '/old')).status, 301);
     assert.is((await rawGet(stack.apache.url, '/page')).status, 200);
     stack.store.set({ path: '/old', status: 410 });
@@ -309,13 +302,15 @@ Differential('a map change reaches Apache without a reload: the rebuild rewrites
 
 Differential('the DBM map is brought up to date from the database: after a build killed between the txt and DBM maps, and after httxt2dbm failed once', async () => {
   if (!binary) return;
-  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' });
-  const store = await openPageMap(site.config);
-  store.set({ path: '/page', status: 200, source: 'wiki:Home' });
-  store.set({ path: '/old', status: 301, source: '/page' });
-  store.close();
-  await withStack(site, async (stack) => {
-    const { store } = stack;
+  const spec: SiteSpec = {
+    files: { 'wiki/Home.md': '# Home\n' },
+    rows: [
+      { path: '/page', status: 200, source: 'wiki:Home' },
+      { path: '/old', status: 301, source: '/page' },
+    ],
+  };
+  await withStack(spec, async (stack) => {
+    const { site, store } = stack;
     const { builder } = stack.runtime;
     assert.is((await rawGet(stack.apache.url, '/old')).status, 301);
     // A build killed right after writing the txt map: the txt file is new, the DBM old.
@@ -349,13 +344,6 @@ Differential('the DBM map is brought up to date from the database: after a build
 
 Differential('symbolic links, in the tree and out of it: the same answer from both, and no byte from outside the roots', async () => {
   if (!binary) return;
-  const site = await makeTempSite({
-    'wiki/Home.md': '# Home\n',
-    'legacy/real/python-2.5.tgz': 'the real tarball\n',
-    'legacy/real/page.html': '<p>a real page</p>\n',
-    'outside/secret.txt': 'SECRET outside the legacy root\n',
-  });
-  const legacy = site.config.legacyDir;
   const links: [string, string][] = [
     ['passwd', '/etc/passwd'], // out of the tree: a file, absolute
     ['etcdir', '/etc'], // out of the tree: a folder
@@ -367,13 +355,23 @@ Differential('symbolic links, in the tree and out of it: the same answer from bo
     ['loop2', 'loop1'],
     ['dangling', 'nowhere'],
   ];
-  for (const [name, target] of links) await symlink(target, join(legacy, name));
-  // 45 links in a chain: more than the kernel follows (40).
-  for (let i = 0; i < 45; i++) await symlink(i === 44 ? 'real/page.html' : `chain${i + 1}`, join(legacy, `chain${i}`));
-  const store = await openPageMap(site.config);
-  store.set({ path: '/linked.html', status: 200, source: 'wiki:Home' });
-  store.close();
-  await withStack(site, async (stack) => {
+  const spec: SiteSpec = {
+    files: {
+      'wiki/Home.md': '# Home\n',
+      'legacy/real/python-2.5.tgz': 'the real tarball\n',
+      'legacy/real/page.html': '<p>a real page</p>\n',
+      'outside/secret.txt': 'SECRET outside the legacy root\n',
+    },
+    rows: [{ path: '/linked.html', status: 200, source: 'wiki:Home' }],
+    async prepare(site) {
+      const legacy = site.config.legacyDir;
+      for (const [name, target] of links) await symlink(target, join(legacy, name));
+      // 45 links in a chain: more than the kernel follows (40).
+      for (let i = 0; i < 45; i++) await symlink(i === 44 ? 'real/page.html' : `chain${i + 1}`, join(legacy, `chain${i}`));
+    },
+  };
+  await withStack(spec, async (stack) => {
+    const { site } = stack;
     // A page in public/ swapped for a link by someone: served by neither.
     await rm(join(site.config.publicDir, 'linked.html'));
     await symlink('/etc/passwd', join(site.config.publicDir, 'linked.html'));
@@ -420,11 +418,8 @@ Differential('symbolic links, in the tree and out of it: the same answer from bo
 
 Differential(`${HOSTILE.length} malformed or hostile paths: both refuse, neither leaks a file`, async () => {
   if (!binary) return;
-  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n', 'legacy/ok.html': 'ok\n' });
-  const store = await openPageMap(site.config);
-  store.set({ path: '/', status: 200, source: 'wiki:Home' });
-  store.close();
-  await withStack(site, async (stack) => {
+  await withStack({ files: { 'wiki/Home.md': '# Home\n', 'legacy/ok.html': 'ok\n' }, rows: [{ path: '/', status: 200, source: 'wiki:Home' }] }, async (stack) => {
+    const { site } = stack;
     const secrets = [await readFile(site.configFile, 'utf8'), 'root:x:0:0'];
     const problems: string[] = [];
     for (const target of HOSTILE) {

@@ -6,10 +6,7 @@
 import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../build/build.js';
-import { PageMapStore } from '../core/pageMap.js';
-import { startRuntime } from '../runtime/server.js';
-import { makeTempSite } from './helpers.js';
+import { type SiteSpec, withRuntime } from './helpers.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
 if (!CHROMIUM) {
@@ -26,38 +23,35 @@ Layout('chromium is here (under CI=true it must be)', () => {
 
 Layout('a wide table and a long code line scroll inside their boxes; the page never scrolls sideways', async () => {
   if (!CHROMIUM) return;
-  const site = await makeTempSite({
-    'wiki/Wide.md': `# Wide\n\n| name | value |\n|---|---|\n| ${LONG} | 1 |\n\n\`\`\`\n${LONG.replace(/_/g, ' ')}${LONG}\n\`\`\`\n\nAfter.\n`,
-  });
-  const store = new PageMapStore(site.config.database);
+  const site: SiteSpec = {
+    files: { 'wiki/Wide.md': `# Wide\n\n| name | value |\n|---|---|\n| ${LONG} | 1 |\n\n\`\`\`\n${LONG.replace(/_/g, ' ')}${LONG}\n\`\`\`\n\nAfter.\n` },
+    rows: [{ path: '/wide', status: 200, source: 'wiki:Wide' }],
+    build: true,
+  };
   const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
-  const runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false });
   try {
-    store.set({ path: '/wide', status: 200, source: 'wiki:Wide' });
-    await runBuild(site.config, store);
-    const page = await browser.newPage();
-    for (const width of [1024, 640]) {
-      await page.setViewport({ width, height: 700 });
-      await page.goto(`${runtime.url}/wide`, { waitUntil: 'load' });
-      // Run in the page (a string: the tests are compiled without the DOM's types).
-      const sizes = (await page.evaluate(`({
-        page: document.documentElement.scrollWidth,
-        window: window.innerWidth,
-        table: document.querySelector('#content table').scrollWidth > document.querySelector('#content table').clientWidth,
-      })`)) as { page: number; window: number; table: boolean };
-      assert.ok(sizes.page <= sizes.window, `at ${width}px the page is ${sizes.page}px wide`);
-      assert.ok(sizes.table, 'the table scrolls inside its box');
-    }
+    await withRuntime(site, async ({ url }) => {
+      const page = await browser.newPage();
+      for (const width of [1024, 640]) {
+        await page.setViewport({ width, height: 700 });
+        await page.goto(`${url}/wide`, { waitUntil: 'load' });
+        // Run in the page (a string: the tests are compiled without the DOM's types).
+        const sizes = (await page.evaluate(`({
+          page: document.documentElement.scrollWidth,
+          window: window.innerWidth,
+          table: document.querySelector('#content table').scrollWidth > document.querySelector('#content table').clientWidth,
+        })`)) as { page: number; window: number; table: boolean };
+        assert.ok(sizes.page <= sizes.window, `at ${width}px the page is ${sizes.page}px wide`);
+        assert.ok(sizes.table, 'the table scrolls inside its box');
+      }
+    });
   } finally {
     await browser.close();
-    await runtime.close();
-    store.close();
-    await site.remove();
   }
 });
 

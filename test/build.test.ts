@@ -6,42 +6,37 @@ import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, fin
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { runBuild } from '../build/build.js';
 import { resolveConfig } from '../core/config.js';
-import { PageMapStore } from '../core/pageMap.js';
-import { makeTempSite, type TempSite } from './helpers.js';
+import type { PageMapStore } from '../core/pageMap.js';
+import { type Site, type SiteSpec, withSite } from './helpers.js';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0, 0xff, 0x00, 0x7f]);
 
-async function withSite(run: (site: TempSite, store: PageMapStore) => Promise<void>): Promise<void> {
-  const site = await makeTempSite({
+/** The site these tests share: wiki pages (one also a folder of pages), legacy files, every status. */
+const SITE: SiteSpec = {
+  files: {
     'wiki/Home.md': '---\ntitle: Welcome home\n---\nHello *wiki*.\n',
     'wiki/About.md': '# About us\n\n| a | b |\n|---|---|\n| 1 | 2 |\n',
     'wiki/Guide.md': '---\ntitle: Guide\n---\nSee [Download](Guide/Download).\n',
     'wiki/Guide/Download.md': '---\ntitle: Getting it\n---\nBack to [the guide](../Guide).\n',
     'legacy/old/page.html': '<html><body>old &amp; loved</body></html>\n',
     'legacy/pics/logo.png': PNG,
-  });
-  const store = new PageMapStore(site.config.database);
-  try {
-    store.applyRows(
-      [
-        { path: '/index.html', status: 200, source: 'wiki:Home' },
-        { path: '/about/index.html', status: 200, source: 'wiki:About' },
-        { path: '/Guide', status: 200, source: 'wiki:Guide' },
-        { path: '/Guide/Download', status: 200, source: 'wiki:Guide/Download' },
-        { path: '/old/page.html', status: 200, source: 'file:old/page.html' },
-        { path: '/pics/logo.png', status: 200, source: 'file:pics/logo.png' },
-        { path: '/moved.html', status: 301, source: '/about/' },
-        { path: '/temp', status: 302, source: 'https://example.org/x?y=1' },
-        { path: '/missing.html', status: 404, source: '' },
-        { path: '/gone.html', status: 410, source: '' },
-      ],
-      'import',
-    );
-    await run(site, store);
-  } finally {
-    store.close();
-    await site.remove();
-  }
+  },
+  rows: [
+    { path: '/index.html', status: 200, source: 'wiki:Home' },
+    { path: '/about/index.html', status: 200, source: 'wiki:About' },
+    { path: '/Guide', status: 200, source: 'wiki:Guide' },
+    { path: '/Guide/Download', status: 200, source: 'wiki:Guide/Download' },
+    { path: '/old/page.html', status: 200, source: 'file:old/page.html' },
+    { path: '/pics/logo.png', status: 200, source: 'file:pics/logo.png' },
+    { path: '/moved.html', status: 301, source: '/about/' },
+    { path: '/temp', status: 302, source: 'https://example.org/x?y=1' },
+    { path: '/missing.html', status: 404 },
+    { path: '/gone.html', status: 410 },
+  ],
+};
+
+function withBuildSite(run: (site: Site, store: PageMapStore) => Promise<void>): Promise<void> {
+  return withSite(SITE, (site) => run(site, site.store));
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -61,7 +56,7 @@ async function mtimesUnder(dir: string): Promise<Map<string, number>> {
 const Outputs = suite('build: outputs');
 
 Outputs('every 200 row is in public/ with the right bytes; other rows have no page', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     const report = await runBuild(site.config, store);
     assert.equal(report.failures, []);
     assert.is(report.pages, 6);
@@ -88,7 +83,7 @@ Outputs('every 200 row is in public/ with the right bytes; other rows have no pa
 });
 
 Outputs('the 404 and 410 pages: crumbs lead home only, and no "last modified" line', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     for (const [status, title] of [[404, 'Page not found'], [410, 'Page gone']] as const) {
       const page = await readFile(join(site.config.publicDir, `_pagemap/${status}.html`), 'utf8');
@@ -99,7 +94,7 @@ Outputs('the 404 and 410 pages: crumbs lead home only, and no "last modified" li
 });
 
 Outputs('nothing from a path or a front matter title reaches the HTML unescaped', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await site.write({ 'wiki/Evil.md': '---\ntitle: "<img src=x onerror=alert(1)> & \\"q\\""\n---\nBody.\n' });
     const path = '/a"><script>alert(1)</script>/b\'<svg onload=alert(2)>';
     store.set({ path: path.replace(/%/g, '%25'), status: 200, source: 'wiki:Evil' });
@@ -114,7 +109,7 @@ Outputs('nothing from a path or a front matter title reaches the HTML unescaped'
 });
 
 Outputs('a page that is also a folder of pages lives inside that folder, and moves back when the folder empties', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     const pub = site.config.publicDir;
     const guide = await readFile(join(pub, 'Guide/.pagemap-page'), 'utf8');
@@ -128,7 +123,7 @@ Outputs('a page that is also a folder of pages lives inside that folder, and mov
 });
 
 Outputs('breadcrumbs link parents that are pages and name the page', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     const download = await readFile(join(site.config.publicDir, 'Guide/Download'), 'utf8');
     assert.match(download, /<a href="\/">Home<\/a> <span class="sep">&gt;<\/span> <a href="\/Guide">Guide<\/a> <span class="sep">&gt;<\/span> <span class="here">Getting it<\/span>/);
@@ -136,7 +131,7 @@ Outputs('breadcrumbs link parents that are pages and name the page', async () =>
 });
 
 Outputs('a big build renders in worker threads, with the same bytes as a small one, and reports a bad page', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     const files: Record<string, string> = { 'wiki/Broken.md': '---\ntitle: [oops\n---\n' };
     const rows = [{ path: '/broken', status: 200 as const, source: 'wiki:Broken' }];
     for (let i = 0; i < 300; i++) {
@@ -162,7 +157,7 @@ Outputs('a big build renders in worker threads, with the same bytes as a small o
 const Incremental = suite('build: incremental');
 
 Incremental('a second build writes nothing', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     const before = await mtimesUnder(site.config.publicDir);
     await new Promise((r) => setTimeout(r, 20));
@@ -174,7 +169,7 @@ Incremental('a second build writes nothing', async () => {
 });
 
 Incremental('editing one wiki page rewrites only that page', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     const before = await mtimesUnder(site.config.publicDir);
     await new Promise((r) => setTimeout(r, 20));
@@ -191,7 +186,7 @@ Incremental('editing one wiki page rewrites only that page', async () => {
 });
 
 Incremental('touching a source without changing it writes nothing', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     const when = new Date();
     await utimes(join(site.dir, 'legacy/old/page.html'), when, when);
@@ -201,7 +196,7 @@ Incremental('touching a source without changing it writes nothing', async () => 
 });
 
 Incremental('a template change re-renders every wiki page and copies no legacy file', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     const templates = join(site.dir, 'templates');
     const shipped = site.config.templatesDir;
     await site.write({
@@ -222,7 +217,7 @@ Incremental('a template change re-renders every wiki page and copies no legacy f
 });
 
 Incremental('--full writes every output again', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     const first = await runBuild(site.config, store);
     const full = await runBuild(site.config, store, { full: true });
     assert.is(full.counts.written, first.counts.written);
@@ -233,7 +228,7 @@ Incremental('--full writes every output again', async () => {
 const Ownership = suite('build: ownership');
 
 Ownership('removing a row removes its page, and nothing the build did not write', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await site.write({ 'public/keep.txt': 'mine\n', 'public/old/notes.txt': 'also mine\n' });
     await runBuild(site.config, store);
     store.remove('/old/page.html');
@@ -249,7 +244,7 @@ Ownership('removing a row removes its page, and nothing the build did not write'
 });
 
 Ownership('a missing source is reported with its path, the rest is built, and its old page goes', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     await rm(join(site.dir, 'wiki/About.md'));
     store.set({ path: '/nope', status: 200, source: 'file:does/not/exist' });
@@ -267,7 +262,7 @@ Ownership('a missing source is reported with its path, the rest is built, and it
 });
 
 Ownership('a symlink out of the legacy root is refused, not copied', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await writeFile(join(site.dir, 'secret.txt'), 'secret\n');
     await symlink(join(site.dir, 'secret.txt'), join(site.dir, 'legacy/leak.txt'));
     store.set({ path: '/leak.txt', status: 200, source: 'file:leak.txt' });
@@ -279,7 +274,7 @@ Ownership('a symlink out of the legacy root is refused, not copied', async () =>
 });
 
 Ownership('bad front matter fails that page only, naming the source', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await site.write({ 'wiki/Home.md': '---\ntitle: [unclosed\n---\nx\n' });
     const report = await runBuild(site.config, store);
     assert.equal(report.failures.map((f) => f.path), ['/index.html']);
@@ -291,7 +286,7 @@ Ownership('bad front matter fails that page only, naming the source', async () =
 const Apache = suite('build: Apache configuration');
 
 Apache('the map holds every redirect, 404 and 410 row, keyed as int:escape writes the path', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     store.set({ path: '/Café menu.html', status: 301, source: '/about/' });
     store.set({ path: '/odd"quote', status: 410 });
     await runBuild(site.config, store);
@@ -319,7 +314,7 @@ Apache('the map holds every redirect, 404 and 410 row, keyed as int:escape write
 });
 
 Apache('without httxt2dbm the txt map is used, with a warning', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     const { warning } = await writeApacheConfig(site.config, store.all(), undefined, null);
     assert.match(warning ?? '', /httxt2dbm/);
     const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
@@ -329,7 +324,7 @@ Apache('without httxt2dbm the txt map is used, with a warning', async () => {
 });
 
 Apache('the proxy target is the config\'s runtime address, never PORT or HOST, and the configuration sets DocumentRoot itself', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await writeFile(site.configFile, JSON.stringify({ ...JSON.parse(await readFile(site.configFile, 'utf8')), runtime: '127.0.0.1:9999' }));
     const config = resolveConfig({ configFile: site.configFile, env: { PORT: '18080', HOST: '0.0.0.0' } });
     assert.is(config.port, 18080, 'the runtime itself listens where the environment says');
@@ -341,13 +336,13 @@ Apache('the proxy target is the config\'s runtime address, never PORT or HOST, a
 });
 
 Apache('a path or target that could change the configuration is never written into it', async () => {
-  await withSite(async (site) => {
+  await withBuildSite(async (site) => {
     assert.throws(() => renderApacheConfig({ ...site.config, legacyDir: '/srv/x"\nRewriteEngine Off' }), /cannot put/);
   });
 });
 
 Apache('an unchanged map is not rewritten', async () => {
-  await withSite(async (site, store) => {
+  await withBuildSite(async (site, store) => {
     await runBuild(site.config, store);
     const file = join(site.config.apacheDir, APACHE_MAP_FILE);
     const before = (await stat(file)).mtimeMs;

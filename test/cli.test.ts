@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PACKAGE_ROOT } from '../core/config.js';
-import { type CliResult, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli } from './helpers.js';
+import { type CliResult, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli, withTempSite } from './helpers.js';
 
 interface ListedRow {
   path: string;
@@ -24,15 +24,6 @@ interface ListedRow {
 /** Run `pagemap ARGS --config <site config>` in the site folder. */
 function cli(site: TempSite, ...args: string[]): Promise<CliResult> {
   return runCli([...args, '--config', site.configFile], { cwd: site.dir });
-}
-
-async function withSite(files: Record<string, string | Uint8Array>, use: (site: TempSite) => Promise<void>): Promise<void> {
-  const site = await makeTempSite(files);
-  try {
-    await use(site);
-  } finally {
-    await site.remove();
-  }
 }
 
 async function listJson(site: TempSite): Promise<ListedRow[]> {
@@ -56,7 +47,7 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const Usage = suite('cli help and usage errors');
 
 Usage('--help prints usage on stdout for the global command and every subcommand', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const commands = [['map', 'list'], ['map', 'set'], ['map', 'rm'], ['map', 'import'], ['map', 'export'], ['map', 'discover'], ['build'], ['serve']];
     const [global, ...each] = await Promise.all([
       runCli(['--help'], { cwd: site.dir }),
@@ -78,7 +69,7 @@ Usage('--help prints usage on stdout for the global command and every subcommand
 });
 
 Usage('an unknown command or option exits 2 with an error: line on stderr', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const [command, option] = await Promise.all([cli(site, 'frobnicate'), cli(site, 'map', 'list', '--bogus')]);
     assert.is(command.code, 2, describe(command));
     assert.is(command.stdout, '');
@@ -91,7 +82,7 @@ Usage('an unknown command or option exits 2 with an error: line on stderr', asyn
 
 // House style 7: a usage error is one `error:` line, whatever went wrong.
 Usage('a usage error is a single error: line on stderr', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const [command, count] = await Promise.all([cli(site, 'frobnicate'), cli(site, 'map', 'set', '/x')]);
     assert.is(command.code, 2);
     assert.is(count.code, 2);
@@ -101,7 +92,7 @@ Usage('a usage error is a single error: line on stderr', async () => {
 });
 
 Usage('--version prints the version; a mistyped command or option gets a "did you mean"', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const { version } = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
     const shown = await runCli(['--version'], { cwd: site.dir });
     assert.is(shown.code, 0);
@@ -121,7 +112,7 @@ Usage('--version prints the version; a mistyped command or option gets a "did yo
 });
 
 Usage('a command\'s help lists its options, each once, as declared', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const help = await runCli(['map', 'list', '--help'], { cwd: site.dir });
     assert.is(help.code, 0);
     assert.ok(help.stdout.startsWith('Usage: pagemap map list [--status N] [--search TEXT] [--origin O] [--json]\n'), help.stdout);
@@ -131,7 +122,7 @@ Usage('a command\'s help lists its options, each once, as declared', async () =>
 
 // "Every command takes … --help", the map group included.
 Usage('pagemap map --help prints the map commands', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const result = await runCli(['map', '--help'], { cwd: site.dir });
     assert.is(result.code, 0, describe(result));
     assert.is(result.stderr, '');
@@ -146,7 +137,7 @@ Usage.run();
 const MapEdit = suite('cli map set, list, rm');
 
 MapEdit('map set takes every status; map list prints them plain, as JSON and filtered', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const sets: [string, string, string?][] = [
       ['/doc/', '200', 'wiki:Doc'],
       ['/old_page.html', '200', 'file:old_page.html'],
@@ -215,7 +206,7 @@ MapEdit('map set takes every status; map list prints them plain, as JSON and fil
 });
 
 MapEdit('a bad map set is refused with one error: line naming the path; map rm of a missing row fails', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     const seeded = await importTsv(site, 'seed.tsv', ['/x\t200\twiki:X', '/a\t301\t/b', '/keep\t404\t']);
     assert.is(seeded.code, 0, describe(seeded));
 
@@ -261,7 +252,7 @@ MapEdit.run();
 const Import = suite('cli map import');
 
 Import('TSV and JSON imports apply; a file with bad rows names each and changes nothing; --replace', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     await writeFile(join(site.dir, 'good.tsv'), 'path\tstatus\tsource\n# a comment\n\n/t1\t200\twiki:T1\r\n/t2/\t301\thttps://example.org/t2\n/shared\t410\t\n');
     const tsv = await cli(site, 'map', 'import', join(site.dir, 'good.tsv'));
     assert.is(tsv.code, 0, describe(tsv));
@@ -410,7 +401,7 @@ Export.run();
 const Discover = suite('cli map discover');
 
 Discover('adds a discovered row per legacy file, skips hidden files and links out of the root, keeps existing rows', async () => {
-  await withSite(
+  await withTempSite(
     {
       'legacy/a b.html': 'a b',
       'legacy/dl/x.tar.gz': 'archive',
@@ -457,7 +448,7 @@ const Build = suite('cli build');
 const LOGO = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x80]);
 
 Build('builds a wiki page and a legacy file into public/', async () => {
-  await withSite({ 'wiki/About.md': '---\ntitle: About Python\n---\n# About\n\nHello *world*.\n', 'legacy/old/logo.png': LOGO }, async (site) => {
+  await withTempSite({ 'wiki/About.md': '---\ntitle: About Python\n---\n# About\n\nHello *world*.\n', 'legacy/old/logo.png': LOGO }, async (site) => {
     const seeded = await importTsv(site, 'seed.tsv', ['/about/\t200\twiki:About', '/old/logo.png\t200\tfile:old/logo.png']);
     assert.is(seeded.code, 0, describe(seeded));
     const result = await cli(site, 'build');
@@ -474,7 +465,7 @@ Build('builds a wiki page and a legacy file into public/', async () => {
 });
 
 Build('a row whose wiki page is missing fails the build, names the path, and the rest is built', async () => {
-  await withSite({ 'wiki/Ok.md': '# Ok\n' }, async (site) => {
+  await withTempSite({ 'wiki/Ok.md': '# Ok\n' }, async (site) => {
     const seeded = await importTsv(site, 'seed.tsv', ['/ok.html\t200\twiki:Ok', '/gone.html\t200\twiki:Gone']);
     assert.is(seeded.code, 0, describe(seeded));
     const result = await cli(site, 'build');
@@ -495,7 +486,7 @@ Build.run();
 const ConfigErrors = suite('cli config errors');
 
 ConfigErrors('--config naming a missing file, or a config with an unknown key, is one error: line naming it', async () => {
-  await withSite({ 'odd.config.json': JSON.stringify({ wikiDir: 'wiki', colour: 'blue' }) }, async (site) => {
+  await withTempSite({ 'odd.config.json': JSON.stringify({ wikiDir: 'wiki', colour: 'blue' }) }, async (site) => {
     const missingFile = join(site.dir, 'nope.config.json');
     const [missing, unknown] = await Promise.all([
       runCli(['map', 'list', '--config', missingFile], { cwd: site.dir }),

@@ -11,16 +11,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PACKAGE_ROOT } from '../core/config.js';
-import { CLI, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli } from './helpers.js';
-
-async function withSite(files: Record<string, string>, use: (site: TempSite) => Promise<void>): Promise<void> {
-  const site = await makeTempSite(files);
-  try {
-    await use(site);
-  } finally {
-    await site.remove();
-  }
-}
+import { CLI, assertOneErrorLine, describe, runCli, withTempSite } from './helpers.js';
 
 async function withTempDir(use: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'pagemap-use-'));
@@ -43,7 +34,7 @@ function manyRows(count: number): string {
 const Finding = suite('cli: finding the config');
 
 Finding('from a folder inside the site, the nearest pagemap.config.json above is used, and nothing is left in the working folder', async () => {
-  await withSite({ 'wiki/deep/er/Page.md': '# Page\n' }, async (site) => {
+  await withTempSite({ 'wiki/deep/er/Page.md': '# Page\n' }, async (site) => {
     const inside = join(site.dir, 'wiki', 'deep', 'er');
     const set = await runCli(['map', 'set', '/page.html', '200', 'wiki:deep/er/Page'], { cwd: site.dir });
     assert.is(set.code, 0, describe(set));
@@ -100,7 +91,7 @@ Init('lays out a site that builds and serves its first page, and never overwrite
 });
 
 Init('map discover on a legacy root that does not exist is one error line naming it', async () => {
-  await withSite({}, async (site) => {
+  await withTempSite({}, async (site) => {
     await rm(site.config.legacyDir, { recursive: true });
     const result = await runCli(['map', 'discover'], { cwd: site.dir });
     assert.is(result.code, 1, describe(result));
@@ -118,7 +109,7 @@ Init.run();
 const Damaged = suite('cli: a damaged database');
 
 Damaged('garbage, or a database cut in half, is one error line naming the file and what to do', async () => {
-  await withSite({ 'map.tsv': manyRows(3000) }, async (site) => {
+  await withTempSite({ 'map.tsv': manyRows(3000) }, async (site) => {
     const imported = await runCli(['map', 'import', 'map.tsv'], { cwd: site.dir });
     assert.is(imported.code, 0, describe(imported));
     const advice = 'the file is damaged or not a page map: restore it from a backup, or move it aside and import your last map export (pagemap map import FILE)';
@@ -159,7 +150,7 @@ function readFirstChunk(args: string[], cwd: string): Promise<{ code: number | n
 }
 
 Pipes('map list, --json and export stop quietly when the reader has had enough', async () => {
-  await withSite({ 'map.tsv': manyRows(5000) }, async (site) => {
+  await withTempSite({ 'map.tsv': manyRows(5000) }, async (site) => {
     const imported = await runCli(['map', 'import', 'map.tsv'], { cwd: site.dir });
     assert.is(imported.code, 0, describe(imported));
     for (const args of [['map', 'list'], ['map', 'list', '--json'], ['map', 'export']]) {
@@ -178,7 +169,7 @@ Pipes.run();
 const Messages = suite('cli: warnings and summaries');
 
 Messages('map set warns of a page whose source is not there yet, and of a source a 404/410 row cannot keep', async () => {
-  await withSite({ 'wiki/Here.md': '# Here\n', 'legacy/old.html': 'old' }, async (site) => {
+  await withTempSite({ 'wiki/Here.md': '# Here\n', 'legacy/old.html': 'old' }, async (site) => {
     const missing = await runCli(['map', 'set', '/x', '200', 'wiki:DoesNotExist'], { cwd: site.dir });
     assert.is(missing.code, 0, describe(missing));
     assert.is(missing.stderr, `added: /x\nwarning: wiki page ${join(site.config.wikiDir, 'DoesNotExist.md')} does not exist (yet): /x answers 404 until it does\n`);
@@ -195,7 +186,7 @@ Messages('map set warns of a page whose source is not there yet, and of a source
 });
 
 Messages('summaries count right: one page, files removed, rows exported', async () => {
-  await withSite({ 'wiki/One.md': '# One\n' }, async (site) => {
+  await withTempSite({ 'wiki/One.md': '# One\n' }, async (site) => {
     await runCli(['map', 'set', '/one.html', '200', 'wiki:One'], { cwd: site.dir });
     const first = await runCli(['build'], { cwd: site.dir });
     // The page, the 404 and 410 pages and the assets.

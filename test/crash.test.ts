@@ -11,9 +11,8 @@ import * as assert from 'uvu/assert';
 import { APACHE_DBM_FILE, APACHE_MAP_FILE, findHttxt2dbm, renderApacheMap } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { runBuild } from '../build/build.js';
-import { PageMapStore } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
-import { CLI, type TempSite, describe, makeTempSite, runCli, seededRandom } from './helpers.js';
+import { CLI, type SiteSpec, describe, runCli, seededRandom, withSite, withTempSite } from './helpers.js';
 
 /** Every file under `dir`, relative, sorted; [] when there is no such folder. */
 async function filesUnder(dir: string): Promise<string[]> {
@@ -34,11 +33,9 @@ async function deadPid(): Promise<number> {
 const Leftovers = suite('build: what a killed build leaves');
 
 Leftovers('temp files of a dead build are removed from the folders it journaled and the Apache folder; a live process\'s are kept', async () => {
-  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' });
-  const store = new PageMapStore(site.config.database);
-  try {
-    store.set({ path: '/docs/home.html', status: 200, source: 'wiki:Home' });
-    await runBuild(site.config, store);
+  const spec: SiteSpec = { files: { 'wiki/Home.md': '# Home\n' }, rows: [{ path: '/docs/home.html', status: 200, source: 'wiki:Home' }], build: true };
+  await withSite(spec, async (site) => {
+    const { store } = site;
     const dead = await deadPid();
     const deadTemp = `${TEMP_PREFIX}${dead}-0-0-home.html`;
     const liveTemp = `${TEMP_PREFIX}${process.pid}-0-99-home.html`;
@@ -48,16 +45,12 @@ Leftovers('temp files of a dead build are removed from the folders it journaled 
     assert.equal(await filesUnder(join(site.config.publicDir, 'docs')), [liveTemp, 'home.html'].sort());
     assert.not.ok((await filesUnder(site.config.apacheDir)).some((file) => file.startsWith(TEMP_PREFIX)));
     assert.equal(store.journal(), [], 'the dead build\'s journal is closed');
-  } finally {
-    store.close();
-    await site.remove();
-  }
+  });
 });
 
 Leftovers('a page a killed build wrote before its row was removed is removed, and does not block a page below it', async () => {
-  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' });
-  const store = new PageMapStore(site.config.database);
-  try {
+  await withSite({ files: { 'wiki/Home.md': '# Home\n' } }, async (site) => {
+    const { store } = site;
     // What a killed build leaves: its intent recorded, the file written, nothing else.
     store.set({ path: '/a', status: 200, source: 'wiki:Home' });
     store.recordIntent([{ file: 'a', path: '/a' }], []);
@@ -68,10 +61,7 @@ Leftovers('a page a killed build wrote before its row was removed is removed, an
     assert.equal(report.failures, []);
     assert.ok((await stat(join(site.config.publicDir, 'a'))).isDirectory());
     assert.match(await readFile(join(site.config.publicDir, 'a', 'b'), 'utf8'), /<h1>Home<\/h1>/);
-  } finally {
-    store.close();
-    await site.remove();
-  }
+  });
 });
 
 Leftovers.run();
@@ -104,17 +94,14 @@ Kills('after each kill the site moves on; the next build leaves no temp file, no
   const files: Record<string, string> = {};
   for (let n = 0; n < PAGES; n++) files[`wiki/w${n}.md`] = wikiText(n, 0);
   for (let n = 0; n < LEGACY; n++) files[`legacy/old/f${n}.html`] = `<p>legacy ${n}</p>\n`;
-  const site = await makeTempSite(files, { concurrency: 64 });
-  let reference: TempSite | undefined;
+  const rows: ValidRow[] = [];
+  for (let n = 0; n < PAGES; n++) rows.push(pageRow(n));
+  for (let n = 0; n < LEGACY; n++) rows.push({ path: `/old/f${n}.html`, status: 200, source: `file:old/f${n}.html` });
+  for (let n = 0; n < 200; n++) rows.push({ path: `/moved/${n}`, status: 301, source: `/s1/p${n}.html` });
   const random = seededRandom(20261127);
   const pick = (count: number) => Math.floor(random() * count);
-  const store = new PageMapStore(site.config.database);
-  try {
-    const rows: ValidRow[] = [];
-    for (let n = 0; n < PAGES; n++) rows.push(pageRow(n));
-    for (let n = 0; n < LEGACY; n++) rows.push({ path: `/old/f${n}.html`, status: 200, source: `file:old/f${n}.html` });
-    for (let n = 0; n < 200; n++) rows.push({ path: `/moved/${n}`, status: 301, source: `/s1/p${n}.html` });
-    store.applyRows(rows, 'import');
+  await withSite({ files, rows, settings: { concurrency: 64 } }, async (site) => {
+    const { store } = site;
     const first = await runCli(['build'], { cwd: site.dir });
     assert.is(first.code, 0, describe(first));
     // How long a full build takes here, from start to exit: the window to kill in.
@@ -174,31 +161,28 @@ Kills('after each kill the site moves on; the next build leaves no temp file, no
     if (findHttxt2dbm()) assert.ok((await stat(join(site.config.apacheDir, APACHE_DBM_FILE))).mtimeMs >= (await stat(mapFile)).mtimeMs);
 
     // A clean build of the same sources and map: the same files, byte for byte.
-    reference = await makeTempSite({});
-    await cp(site.config.wikiDir, reference.config.wikiDir, { recursive: true, preserveTimestamps: true });
-    await cp(site.config.legacyDir, reference.config.legacyDir, { recursive: true, preserveTimestamps: true });
-    await writeFile(join(reference.dir, 'map.tsv'), (await runCli(['map', 'export'], { cwd: site.dir })).stdout);
-    assert.is((await runCli(['map', 'import', 'map.tsv'], { cwd: reference.dir })).code, 0);
-    const clean = await runCli(['build'], { cwd: reference.dir });
-    assert.is(clean.code, 0, describe(clean));
-    const expected = await filesUnder(reference.config.publicDir);
-    assert.equal(published, expected, 'the same files: nothing unowned, nothing missing');
-    const different: string[] = [];
-    for (const file of expected) {
-      const [mine, theirs] = await Promise.all([readFile(join(site.config.publicDir, file)), readFile(join(reference.config.publicDir, file))]);
-      if (!mine.equals(theirs)) different.push(file);
-    }
-    assert.equal(different.slice(0, 10), [], `${different.length} files differ from a clean build`);
-    assert.is(await readFile(mapFile, 'utf8'), await readFile(join(reference.config.apacheDir, APACHE_MAP_FILE), 'utf8'));
+    await withTempSite({}, async (reference) => {
+      await cp(site.config.wikiDir, reference.config.wikiDir, { recursive: true, preserveTimestamps: true });
+      await cp(site.config.legacyDir, reference.config.legacyDir, { recursive: true, preserveTimestamps: true });
+      await writeFile(join(reference.dir, 'map.tsv'), (await runCli(['map', 'export'], { cwd: site.dir })).stdout);
+      assert.is((await runCli(['map', 'import', 'map.tsv'], { cwd: reference.dir })).code, 0);
+      const clean = await runCli(['build'], { cwd: reference.dir });
+      assert.is(clean.code, 0, describe(clean));
+      const expected = await filesUnder(reference.config.publicDir);
+      assert.equal(published, expected, 'the same files: nothing unowned, nothing missing');
+      const different: string[] = [];
+      for (const file of expected) {
+        const [mine, theirs] = await Promise.all([readFile(join(site.config.publicDir, file)), readFile(join(reference.config.publicDir, file))]);
+        if (!mine.equals(theirs)) different.push(file);
+      }
+      assert.equal(different.slice(0, 10), [], `${different.length} files differ from a clean build`);
+      assert.is(await readFile(mapFile, 'utf8'), await readFile(join(reference.config.apacheDir, APACHE_MAP_FILE), 'utf8'));
+    });
 
     // And the build after that has nothing left to do.
     const settled = await runCli(['build'], { cwd: site.dir });
     assert.match(settled.stderr, / 0 written, \d+ unchanged, 0 removed, 0 failed\n$/);
-  } finally {
-    store.close();
-    await site.remove();
-    await reference?.remove();
-  }
+  });
 });
 
 Kills.run();

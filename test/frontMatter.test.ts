@@ -10,9 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../build/build.js';
 import { frontMatterLanguage } from '../build/markdown.js';
-import { PageMapStore } from '../core/pageMap.js';
-import { type Runtime, startRuntime } from '../runtime/server.js';
-import { type TempSite, makeTempSite, recordingLogger } from './helpers.js';
+import { type SiteSpec, type TempSite, withRuntime, withSite } from './helpers.js';
 
 /** Front matter that would write `marker` if run as code, in the forms gray-matter runs. */
 function hostilePages(marker: string): Record<string, string> {
@@ -31,20 +29,14 @@ function hostilePages(marker: string): Record<string, string> {
 
 const HOSTILE = ['Js', 'Javascript', 'Spaced', 'Coffee', 'Exit'];
 
-async function withHostileSite(run: (site: TempSite, store: PageMapStore, marker: string) => Promise<void>): Promise<void> {
-  const site = await makeTempSite({});
-  const marker = join(site.dir, 'ran-code');
-  await site.write(hostilePages(marker));
-  const store = new PageMapStore(site.config.database);
-  try {
-    const names = [...HOSTILE, 'YamlTag', 'Yaml', 'Json'];
-    store.applyRows(names.map((name) => ({ path: `/${name.toLowerCase()}.html`, status: 200, source: `wiki:${name}` })), 'import');
-    await run(site, store, marker);
-    assert.not.ok(existsSync(marker), 'no front matter ran as code');
-  } finally {
-    store.close();
-    await site.remove();
-  }
+/** The hostile pages, their rows, and after the test the proof that none of them ran. */
+function hostileSite(): SiteSpec & { check: (site: TempSite) => void } {
+  const names = [...HOSTILE, 'YamlTag', 'Yaml', 'Json'];
+  return {
+    rows: names.map((name) => ({ path: `/${name.toLowerCase()}.html`, status: 200, source: `wiki:${name}` })),
+    prepare: (site) => site.write(hostilePages(join(site.dir, 'ran-code'))),
+    check: (site) => assert.not.ok(existsSync(join(site.dir, 'ran-code')), 'no front matter ran as code'),
+  };
 }
 
 const Data = suite('security: front matter is data');
@@ -59,8 +51,9 @@ Data('the language after --- is read as gray-matter reads it', () => {
 });
 
 Data('the build refuses every code engine by name and builds the YAML and JSON pages', async () => {
-  await withHostileSite(async (site, store) => {
-    const report = await runBuild(site.config, store);
+  const spec = hostileSite();
+  await withSite(spec, async (site) => {
+    const report = await runBuild(site.config, site.store);
     const failed = new Map(report.failures.map((failure) => [failure.path, failure.message]));
     for (const name of HOSTILE) {
       const message = failed.get(`/${name.toLowerCase()}.html`);
@@ -71,48 +64,41 @@ Data('the build refuses every code engine by name and builds the YAML and JSON p
     assert.is(report.failures.length, HOSTILE.length + 1);
     assert.match(await readFile(join(site.config.publicDir, 'yaml.html'), 'utf8'), /<title>From YAML \|/);
     assert.match(await readFile(join(site.config.publicDir, 'json.html'), 'utf8'), /<title>From JSON \|/);
+    spec.check(site);
   });
 });
 
 Data('an anonymous GET renders nothing that runs: 500, and the server carries on', async () => {
-  await withHostileSite(async (site, store) => {
-    let runtime: Runtime | undefined;
-    try {
-      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false });
-      for (const name of HOSTILE) {
-        const res = await fetch(`${runtime.url}/${name.toLowerCase()}.html`);
-        assert.is(res.status, 500, name);
-        await res.text();
-      }
-      const yaml = await fetch(`${runtime.url}/yaml.html`);
-      assert.is(yaml.status, 200);
-      assert.match(await yaml.text(), /<title>From YAML \|/);
-    } finally {
-      await runtime?.close();
+  const spec = hostileSite();
+  await withRuntime(spec, async (site) => {
+    for (const name of HOSTILE) {
+      const res = await fetch(`${site.url}/${name.toLowerCase()}.html`);
+      assert.is(res.status, 500, name);
+      await res.text();
     }
+    const yaml = await fetch(`${site.url}/yaml.html`);
+    assert.is(yaml.status, 200);
+    assert.match(await yaml.text(), /<title>From YAML \|/);
+    spec.check(site);
   });
 });
 
 Data('an edit that turns a page into code is refused by the watcher, which keeps running', async () => {
-  await withHostileSite(async (site, store) => {
-    let runtime: Runtime | undefined;
-    const { logger, messages: log } = recordingLogger();
-    try {
-      const batches: number[] = [];
-      runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: { onBatch: () => batches.push(1) }, logger });
-      await (await fetch(`${runtime.url}/yaml.html`)).text();
-      await writeFile(join(site.config.wikiDir, 'Yaml.md'), '---js\n{ title: process.exit(3) }\n---\n# Body\n');
-      for (const deadline = Date.now() + 10_000; !batches.length; ) {
-        if (Date.now() > deadline) throw new Error('the watcher never ran a batch');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.ok(log.some((line) => line.includes('failed: /yaml.html: wiki:Yaml') && line.includes('is refused')), log.join('\n'));
-      const after = await fetch(`${runtime.url}/json.html`);
-      assert.is(after.status, 200, 'still serving');
-      await after.text();
-    } finally {
-      await runtime?.close();
+  const spec = hostileSite();
+  const batches: number[] = [];
+  await withRuntime({ ...spec, runtime: { watch: { onBatch: () => batches.push(1) } } }, async (site) => {
+    const log = site.log.messages;
+    await (await fetch(`${site.url}/yaml.html`)).text();
+    await writeFile(join(site.config.wikiDir, 'Yaml.md'), '---js\n{ title: process.exit(3) }\n---\n# Body\n');
+    for (const deadline = Date.now() + 10_000; !batches.length; ) {
+      if (Date.now() > deadline) throw new Error('the watcher never ran a batch');
+      await new Promise((r) => setTimeout(r, 20));
     }
+    assert.ok(log.some((line) => line.includes('failed: /yaml.html: wiki:Yaml') && line.includes('is refused')), log.join('\n'));
+    const after = await fetch(`${site.url}/json.html`);
+    assert.is(after.status, 200, 'still serving');
+    await after.text();
+    spec.check(site);
   });
 });
 

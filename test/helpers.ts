@@ -1,14 +1,20 @@
 /**
- * Shared test fixtures: a throwaway site in a fresh temp directory (real files, a real
- * SQLite map), and the CLI run as a real process.
+ * Shared test fixtures, the one place tests get a site: a throwaway site in a fresh temp
+ * directory (real files, a real SQLite map, rows, optionally built and served by a real
+ * runtime on port 0), the CLI run as a real process, a recording logger, a seeded PRNG.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as assert from 'uvu/assert';
+import { runBuild } from '../build/build.js';
 import { type Config, PACKAGE_ROOT, resolveConfig } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
+import { PageMapStore } from '../core/pageMap.js';
+import { pathForExport } from '../core/pagePath.js';
+import { type RowInput, validateRow } from '../core/pageRow.js';
+import { type Runtime, type RuntimeOptions, startRuntime } from '../runtime/server.js';
 
 /** The compiled CLI entry point. */
 export const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
@@ -55,6 +61,77 @@ export async function makeTempSite(files: Record<string, string | Uint8Array> = 
   await writeFile(configFile, JSON.stringify(settingsWithDefaults, null, 2));
   const config = resolveConfig({ configFile, env: {} });
   return { dir, config, configFile, write, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export type Files = Record<string, string | Uint8Array>;
+
+/** A bare site (files and config, no database yet) for the length of `use`: what CLI tests start from. */
+export async function withTempSite(files: Files, use: (site: TempSite) => Promise<void>, settings: Record<string, unknown> = {}): Promise<void> {
+  const site = await makeTempSite(files, settings);
+  try {
+    await use(site);
+  } finally {
+    await site.remove();
+  }
+}
+
+/** What a test's site holds. */
+export interface SiteSpec {
+  files?: Files;
+  /** Rows put in the map before the test runs: paths in stored (canonical) form, checked as an import checks them. */
+  rows?: readonly RowInput[];
+  /** Config settings beside the defaults of makeTempSite. */
+  settings?: Record<string, unknown>;
+  /** Build it before the test runs. */
+  build?: boolean;
+  /** A copy of the shipped templates in the site's templates/, for tests that edit them. */
+  ownTemplates?: boolean;
+  /** Runs once the files are there, before the rows, the build and any runtime (to make symbolic links, say). */
+  prepare?: (site: TempSite) => Promise<void>;
+}
+
+export interface Site extends TempSite {
+  store: PageMapStore;
+}
+
+/** A site made from `spec`, its page map open, for the length of `use`; then all of it goes. */
+export async function withSite(spec: SiteSpec, use: (site: Site) => Promise<void>): Promise<void> {
+  let temp = await makeTempSite(spec.files ?? {}, spec.settings ?? {});
+  if (spec.ownTemplates) {
+    const templatesDir = join(temp.dir, 'templates');
+    await cp(temp.config.templatesDir, templatesDir, { recursive: true });
+    temp = { ...temp, config: resolveConfig({ configFile: temp.configFile, overrides: { templatesDir }, env: {} }) };
+  }
+  const store = new PageMapStore(temp.config.database);
+  try {
+    await spec.prepare?.(temp);
+    if (spec.rows?.length) store.applyRows(spec.rows.map((row) => validateRow({ ...row, path: pathForExport(row.path) })), 'import');
+    if (spec.build) await runBuild(temp.config, store);
+    await use({ ...temp, store });
+  } finally {
+    store.close();
+    await temp.remove();
+  }
+}
+
+export interface ServedSite extends Site {
+  runtime: Runtime;
+  url: string;
+  /** What the runtime logged. */
+  log: ReturnType<typeof recordingLogger>;
+}
+
+/** withSite, with a real runtime serving it on 127.0.0.1, port 0 (no watcher unless asked for). */
+export async function withRuntime(spec: SiteSpec & { runtime?: Omit<RuntimeOptions, 'logger'> }, use: (site: ServedSite) => Promise<void>): Promise<void> {
+  await withSite(spec, async (site) => {
+    const log = recordingLogger();
+    const runtime = await startRuntime(site.config, site.store, { port: 0, host: '127.0.0.1', watch: false, ...spec.runtime, logger: log.logger });
+    try {
+      await use({ ...site, runtime, url: runtime.url, log });
+    } finally {
+      await runtime.close();
+    }
+  });
 }
 
 export interface CliResult {

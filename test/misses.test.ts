@@ -5,10 +5,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PageMapStore } from '../core/pageMap.js';
 import { MISS_NEW_PER_FLUSH, MISS_PATH_MAX_BYTES, MissCounter, missKey } from '../runtime/misses.js';
-import { startRuntime } from '../runtime/server.js';
-import { makeTempSite } from './helpers.js';
+import { withRuntime, withSite } from './helpers.js';
 
 const Bounded = suite('misses: a bounded table');
 
@@ -22,9 +20,7 @@ Bounded('a long path is kept cut on a character boundary and marked', () => {
 });
 
 Bounded('at most max distinct paths: the least requested go first, then the longest unseen', async () => {
-  const site = await makeTempSite({});
-  const store = new PageMapStore(site.config.database);
-  try {
+  await withSite({}, async ({ store }) => {
     const at = (second: number) => new Date(Date.UTC(2026, 10, 27, 12, 0, second)).toISOString();
     // Paths asked for again and again, early on.
     store.recordMisses(Array.from({ length: 10 }, (_, i) => ({ path: `/wanted/${i}`, count: 5, firstSeen: at(0), lastSeen: at(0) })), 100);
@@ -39,17 +35,11 @@ Bounded('at most max distinct paths: the least requested go first, then the long
     for (let i = 0; i < 10; i++) assert.ok(kept.includes(`/wanted/${i}`), `/wanted/${i} is kept`);
     // Of the once-asked, the newest remain.
     assert.ok(kept.includes('/random/19/0') && !kept.includes('/random/0/0'), 'the oldest once-asked paths went first');
-  } finally {
-    store.close();
-    await site.remove();
-  }
+  });
 });
 
 Bounded('through the runtime: random and over-long paths never take more than missesMax rows', async () => {
-  const site = await makeTempSite({}, { missesMax: 50 });
-  const store = new PageMapStore(site.config.database);
-  const runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false });
-  try {
+  await withRuntime({ settings: { missesMax: 50 } }, async ({ runtime, store }) => {
     for (let round = 0; round < 4; round++) {
       await Promise.all(
         Array.from({ length: 100 }, async (_, i) => {
@@ -63,17 +53,11 @@ Bounded('through the runtime: random and over-long paths never take more than mi
     }
     assert.is(store.missCount(), 50);
     for (const miss of store.topMisses(100)) assert.ok(Buffer.byteLength(miss.path) <= MISS_PATH_MAX_BYTES, miss.path);
-  } finally {
-    await runtime.close();
-    store.close();
-    await site.remove();
-  }
+  });
 });
 
 Bounded('a flood between two flushes keeps only so many new paths in memory', async () => {
-  const site = await makeTempSite({});
-  const store = new PageMapStore(site.config.database);
-  try {
+  await withSite({}, async ({ store }) => {
     const counter = new MissCounter(store, { max: 100_000, flushAfterMs: 60_000 });
     for (let i = 0; i < 10 * MISS_NEW_PER_FLUSH; i++) counter.count(`/flood/${i}`);
     counter.count('/flood/0'); // a path already waiting still counts
@@ -81,10 +65,7 @@ Bounded('a flood between two flushes keeps only so many new paths in memory', as
     assert.is(store.missCount(), MISS_NEW_PER_FLUSH);
     assert.is(store.topMisses(1)[0]!.path, '/flood/0');
     assert.is(store.topMisses(1)[0]!.count, 2);
-  } finally {
-    store.close();
-    await site.remove();
-  }
+  });
 });
 
 Bounded.run();

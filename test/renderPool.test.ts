@@ -8,24 +8,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PageMapStore } from '../core/pageMap.js';
-import { type Runtime, startRuntime } from '../runtime/server.js';
-import { type TempSite, describe, makeTempSite, recordingLogger, runCli } from './helpers.js';
+import { type SiteSpec, describe, runCli, withRuntime, withSite } from './helpers.js';
 
 const SMALL_PAGES = 200; // enough for a build to start a worker per core
 
 /** A site with many small pages and one big one, mapped and ready to build. */
-async function siteWithBigPage(bigPage: string, settings: Record<string, unknown>): Promise<TempSite> {
+function siteWithBigPage(bigPage: string, settings: Record<string, unknown>): SiteSpec {
   const files: Record<string, string> = { 'wiki/Big.md': bigPage };
   for (let i = 0; i < SMALL_PAGES; i++) files[`wiki/P${i}.md`] = `# Page ${i}\n\nSmall and *quick*.\n`;
-  const site = await makeTempSite(files, settings);
-  const store = new PageMapStore(site.config.database);
-  store.applyRows(
-    [{ path: '/big.html', status: 200, source: 'wiki:Big' }, ...Array.from({ length: SMALL_PAGES }, (_, i) => ({ path: `/p${i}.html`, status: 200 as const, source: `wiki:P${i}` }))],
-    'import',
-  );
-  store.close();
-  return site;
+  const rows = [{ path: '/big.html', status: 200, source: 'wiki:Big' }, ...Array.from({ length: SMALL_PAGES }, (_, i) => ({ path: `/p${i}.html`, status: 200, source: `wiki:P${i}` }))];
+  return { files, rows, settings };
 }
 
 /** Markdown of about `megabytes` MB: many short paragraphs with inline markup. */
@@ -37,8 +29,7 @@ function bigMarkdown(megabytes: number): string {
 const Fence = suite('render workers: a page that kills its worker');
 
 Fence('a page that runs its worker out of memory fails alone and by name; everything else is built, and the build exits 1', async () => {
-  const site = await siteWithBigPage(bigMarkdown(10), { renderMemoryMb: 64 });
-  try {
+  await withSite(siteWithBigPage(bigMarkdown(10), { renderMemoryMb: 64 }), async (site) => {
     const result = await runCli(['build'], { cwd: site.dir });
     assert.is(result.code, 1, describe(result));
     const failures = result.stderr.split('\n').filter((line) => line.startsWith('failed:'));
@@ -46,22 +37,17 @@ Fence('a page that runs its worker out of memory fails alone and by name; everyt
     for (let i = 0; i < SMALL_PAGES; i++) assert.ok(existsSync(join(site.config.publicDir, `p${i}.html`)), `p${i}.html was built`);
     assert.not.ok(existsSync(join(site.config.publicDir, 'big.html')));
     assert.ok(existsSync(join(site.config.apacheDir, 'pagemap.conf')), 'the Apache configuration was written');
-  } finally {
-    await site.remove();
-  }
+  });
 });
 
 Fence('a render past renderTimeoutSeconds is stopped and fails alone', async () => {
-  const site = await siteWithBigPage(bigMarkdown(6), { renderTimeoutSeconds: 0.05, renderMemoryMb: 4096 });
-  try {
+  await withSite(siteWithBigPage(bigMarkdown(6), { renderTimeoutSeconds: 0.05, renderMemoryMb: 4096 }), async (site) => {
     const result = await runCli(['build'], { cwd: site.dir });
     assert.is(result.code, 1, describe(result));
     const failures = result.stderr.split('\n').filter((line) => line.startsWith('failed:'));
     assert.equal(failures, [`failed: /big.html: wiki:Big (${join(site.config.wikiDir, 'Big.md')}): the render took longer than 0.05 s (renderTimeoutSeconds) and was stopped`]);
     assert.ok(existsSync(join(site.config.publicDir, `p${SMALL_PAGES - 1}.html`)));
-  } finally {
-    await site.remove();
-  }
+  });
 });
 
 Fence.run();
@@ -70,28 +56,13 @@ Fence.run();
 
 const InRuntime = suite('render workers: in the runtime');
 
-async function withRuntime(site: TempSite, run: (runtime: Runtime, log: string[]) => Promise<void>): Promise<void> {
-  const store = new PageMapStore(site.config.database);
-  const { logger, messages: log } = recordingLogger();
-  let runtime: Runtime | undefined;
-  try {
-    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: true, logger });
-    await run(runtime, log);
-  } finally {
-    // A server whose worker died must still stop when asked: close() settles.
-    await runtime?.close();
-    store.close();
-    await site.remove();
-  }
-}
-
 InRuntime('after a page kills its worker (500), every later miss still renders, and the server stops when asked', async () => {
-  const site = await siteWithBigPage(bigMarkdown(10), { renderMemoryMb: 64 });
-  await withRuntime(site, async (runtime, log) => {
+  // The runtime's own close() in withRuntime proves a server whose worker died still stops when asked.
+  await withRuntime({ ...siteWithBigPage(bigMarkdown(10), { renderMemoryMb: 64 }), runtime: { watch: true } }, async ({ runtime, config, log: { messages: log } }) => {
     const big = await fetch(`${runtime.url}/big.html`);
     assert.is(big.status, 500);
     await big.text();
-    assert.equal(log, [`pagemap: cannot render /big.html: wiki:Big (${join(site.config.wikiDir, 'Big.md')}): the render ran out of memory (renderMemoryMb is 64): the page is too big to render`]);
+    assert.equal(log, [`pagemap: cannot render /big.html: wiki:Big (${join(config.wikiDir, 'Big.md')}): the render ran out of memory (renderMemoryMb is 64): the page is too big to render`]);
     const pages = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${runtime.url}/p${i}.html`)));
     for (const [i, page] of pages.entries()) {
       assert.is(page.status, 200, `/p${i}.html`);
@@ -101,8 +72,7 @@ InRuntime('after a page kills its worker (500), every later miss still renders, 
 });
 
 InRuntime('while a big page renders, other misses do not wait behind it', async () => {
-  const site = await siteWithBigPage(bigMarkdown(12), { renderMemoryMb: 4096 });
-  await withRuntime(site, async (runtime) => {
+  await withRuntime({ ...siteWithBigPage(bigMarkdown(12), { renderMemoryMb: 4096 }), runtime: { watch: true } }, async ({ runtime }) => {
     const finished: string[] = [];
     const big = fetch(`${runtime.url}/big.html`).then(async (res) => (await res.text(), finished.push('big'), res.status));
     // Let the big render start on the first worker.

@@ -3,11 +3,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../build/build.js';
-import { PageMapStore } from '../core/pageMap.js';
+import type { PageMapStore } from '../core/pageMap.js';
 import { openInside } from '../runtime/fileSender.js';
-import { type Runtime, startRuntime } from '../runtime/server.js';
-import { makeTempSite, runCli, type TempSite } from './helpers.js';
+import type { Runtime } from '../runtime/server.js';
+import { type SiteSpec, type TempSite, runCli, withRuntime } from './helpers.js';
 import { HOSTILE } from './hostilePaths.js';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 0, 0xff]);
@@ -17,12 +16,15 @@ interface Fixture {
   store: PageMapStore;
   runtime: Runtime;
   url: string;
+  /** Access log lines. */
   log: string[];
+  /** Errors the runtime logged. */
+  errors: string[];
 }
 
-/** A small built site served by a real runtime on port 0 (no watcher: the watch tests cover it). */
-async function withRuntime(run: (f: Fixture) => Promise<void>, options: { build?: boolean; log?: string[] } = {}): Promise<void> {
-  const site = await makeTempSite({
+/** The site these tests share: pages, a folder of pages, legacy files mapped and unmapped, every status. */
+const SITE: SiteSpec = {
+  files: {
     'wiki/Home.md': '---\ntitle: Home\n---\nWelcome.\n',
     'wiki/About.md': '# About\n\nAbout text.\n',
     'wiki/Guide.md': '# Guide\n',
@@ -34,36 +36,28 @@ async function withRuntime(run: (f: Fixture) => Promise<void>, options: { build?
     'legacy/unmapped/dir/index.html': '<p>index found</p>\n',
     'legacy/ftp/py-2.4.tgz': 'not really a tarball\n',
     'legacy/.htaccess': 'Deny from all\n',
-  });
-  const store = new PageMapStore(site.config.database);
-  const log: string[] = [];
-  let runtime: Runtime | undefined;
-  try {
-    store.applyRows(
-      [
-        { path: '/index.html', status: 200, source: 'wiki:Home' },
-        { path: '/about/index.html', status: 200, source: 'wiki:About' },
-        { path: '/Guide', status: 200, source: 'wiki:Guide' },
-        { path: '/Guide/Download', status: 200, source: 'wiki:Guide/Download' },
-        { path: '/community/Café Society', status: 200, source: 'wiki:Cafe' },
-        { path: '/old.html', status: 200, source: 'file:old.html' },
-        { path: '/pics/logo.png', status: 200, source: 'file:pics/logo.png' },
-        { path: '/moved.html', status: 301, source: '/about/' },
-        { path: '/search-old', status: 302, source: '/search?q=python' },
-        { path: '/away', status: 301, source: 'https://example.org/new' },
-        { path: '/missing.html', status: 404, source: '' },
-        { path: '/gone.html', status: 410, source: '' },
-      ],
-      'import',
-    );
-    if (options.build !== false) await runBuild(site.config, store);
-    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, logger: { access: (line) => log.push(line), info: () => undefined, error: (line) => options.log?.push(line) } });
-    await run({ site, store, runtime, url: runtime.url, log });
-  } finally {
-    await runtime?.close();
-    store.close();
-    await site.remove();
-  }
+  },
+  rows: [
+    { path: '/index.html', status: 200, source: 'wiki:Home' },
+    { path: '/about/index.html', status: 200, source: 'wiki:About' },
+    { path: '/Guide', status: 200, source: 'wiki:Guide' },
+    { path: '/Guide/Download', status: 200, source: 'wiki:Guide/Download' },
+    { path: '/community/Café Society', status: 200, source: 'wiki:Cafe' },
+    { path: '/old.html', status: 200, source: 'file:old.html' },
+    { path: '/pics/logo.png', status: 200, source: 'file:pics/logo.png' },
+    { path: '/moved.html', status: 301, source: '/about/' },
+    { path: '/search-old', status: 302, source: '/search?q=python' },
+    { path: '/away', status: 301, source: 'https://example.org/new' },
+    { path: '/missing.html', status: 404 },
+    { path: '/gone.html', status: 410 },
+  ],
+};
+
+/** The site, built (unless `build: false`) and served by a real runtime on port 0 (no watcher: the watch tests cover it). */
+function withServedSite(run: (f: Fixture) => Promise<void>, options: { build?: boolean } = {}): Promise<void> {
+  return withRuntime({ ...SITE, build: options.build !== false }, (served) =>
+    run({ site: served, store: served.store, runtime: served.runtime, url: served.url, log: served.log.access, errors: served.log.errors }),
+  );
 }
 
 const get = (url: string, init?: RequestInit) => fetch(url, { redirect: 'manual', ...init });
@@ -88,7 +82,7 @@ function rawStatus(base: string, target: string, method = 'GET'): Promise<number
 const Resolution = suite('runtime: request resolution');
 
 Resolution('a wiki page answers its bytes from public/ as HTML, typed as Apache types it', async () => {
-  await withRuntime(async ({ site, url }) => {
+  await withServedSite(async ({ site, url }) => {
     for (const [path, file] of [['/', 'index.html'], ['/about/', 'about/index.html'], ['/about/index.html', 'about/index.html'], ['/Guide', 'Guide/.pagemap-page'], ['/Guide/Download', 'Guide/Download'], ['/community/Caf%C3%A9%20Society', 'community/Café Society']] as const) {
       const res = await get(url + path);
       assert.is(res.status, 200, path);
@@ -103,7 +97,7 @@ Resolution('a wiki page answers its bytes from public/ as HTML, typed as Apache 
 });
 
 Resolution('a legacy file answers its exact bytes with the type of its extension', async () => {
-  await withRuntime(async ({ url }) => {
+  await withServedSite(async ({ url }) => {
     const png = await get(url + '/pics/logo.png');
     assert.is(png.status, 200);
     assert.is(png.headers.get('content-type'), 'image/png');
@@ -115,7 +109,7 @@ Resolution('a legacy file answers its exact bytes with the type of its extension
 });
 
 Resolution('DirectorySlash: /about answers 301 to /about/, query kept', async () => {
-  await withRuntime(async ({ url }) => {
+  await withServedSite(async ({ url }) => {
     const res = await get(url + '/about?lang=en');
     assert.is(res.status, 301);
     assert.is(res.headers.get('location'), '/about/?lang=en');
@@ -123,7 +117,7 @@ Resolution('DirectorySlash: /about answers 301 to /about/, query kept', async ()
 });
 
 Resolution('301 and 302 rows redirect; the query passes on unless the target has its own', async () => {
-  await withRuntime(async ({ url }) => {
+  await withServedSite(async ({ url }) => {
     let res = await get(url + '/moved.html?x=1&y=two');
     assert.is(res.status, 301);
     assert.is(res.headers.get('location'), '/about/?x=1&y=two');
@@ -137,7 +131,7 @@ Resolution('301 and 302 rows redirect; the query passes on unless the target has
 });
 
 Resolution('404 and 410 rows answer the styled pages with their status', async () => {
-  await withRuntime(async ({ site, url }) => {
+  await withServedSite(async ({ site, url }) => {
     for (const [path, status] of [['/missing.html', 404], ['/gone.html', 410]] as const) {
       const res = await get(url + path);
       assert.is(res.status, status);
@@ -148,7 +142,7 @@ Resolution('404 and 410 rows answer the styled pages with their status', async (
 });
 
 Resolution('methods other than GET and HEAD get 405 with Allow', async () => {
-  await withRuntime(async ({ url }) => {
+  await withServedSite(async ({ url }) => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
       const res = await get(url + '/', { method });
       assert.is(res.status, 405, method);
@@ -158,7 +152,7 @@ Resolution('methods other than GET and HEAD get 405 with Allow', async () => {
 });
 
 Resolution('assets and /data are served; /data never leaves the legacy root', async () => {
-  await withRuntime(async ({ site, url }) => {
+  await withServedSite(async ({ site, url }) => {
     const css = await get(url + '/_pagemap/style.css');
     assert.is(css.status, 200);
     assert.is(await css.text(), await readFile(join(site.config.templatesDir, 'assets/style.css'), 'utf8'));
@@ -176,7 +170,7 @@ Resolution('assets and /data are served; /data never leaves the legacy root', as
 const Http = suite('runtime: HTTP');
 
 Http('ETag and Last-Modified, 304 for If-None-Match and If-Modified-Since', async () => {
-  await withRuntime(async ({ url }) => {
+  await withServedSite(async ({ url }) => {
     for (const path of ['/about/', '/pics/logo.png', '/_pagemap/style.css']) {
       const first = await get(url + path);
       const etag = first.headers.get('etag');
@@ -198,7 +192,7 @@ Http('ETag and Last-Modified, 304 for If-None-Match and If-Modified-Since', asyn
 });
 
 Http('HEAD answers the headers of GET without a body', async () => {
-  await withRuntime(async ({ url }) => {
+  await withServedSite(async ({ url }) => {
     for (const path of ['/about/', '/pics/logo.png', '/missing.html', '/moved.html']) {
       const got = await get(url + path);
       const head = await get(url + path, { method: 'HEAD' });
@@ -211,7 +205,7 @@ Http('HEAD answers the headers of GET without a body', async () => {
 });
 
 Http('the access log is in Apache combined format, with the request as sent', async () => {
-  await withRuntime(async ({ url, log }) => {
+  await withServedSite(async ({ url, log }) => {
     await (await get(url + '/about/?x=1', { headers: { 'User-Agent': 'test "agent"', Referer: 'http://example.org/' } })).text();
     await (await get(url + '/nowhere')).text();
     await new Promise((r) => setTimeout(r, 50));
@@ -223,7 +217,7 @@ Http('the access log is in Apache combined format, with the request as sent', as
 const OnDemand = suite('runtime: rendering on a miss');
 
 OnDemand('a page not yet in public/ is rendered, written there atomically, and served', async () => {
-  await withRuntime(
+  await withServedSite(
     async ({ site, url, runtime }) => {
       const res = await get(url + '/about/');
       assert.is(res.status, 200);
@@ -242,7 +236,7 @@ OnDemand('a page not yet in public/ is rendered, written there atomically, and s
 });
 
 OnDemand('100 simultaneous requests for an unrendered page cause exactly one render', async () => {
-  await withRuntime(
+  await withServedSite(
     async ({ site, store, url, runtime }) => {
       // A page big enough (~1 MB of Markdown) that every request arrives while it renders.
       await site.write({ 'wiki/Big.md': '# Big\n\n' + 'Some *text* with a [link](/about/) and `code`.\n\n'.repeat(20_000) });
@@ -257,7 +251,7 @@ OnDemand('100 simultaneous requests for an unrendered page cause exactly one ren
 });
 
 OnDemand('a page whose source is missing answers 404 and serves nothing stale', async () => {
-  await withRuntime(async ({ site, url, store }) => {
+  await withServedSite(async ({ site, url, store }) => {
     store.set({ path: '/broken', status: 200, source: 'wiki:NoSuchPage' });
     assert.is((await get(url + '/broken')).status, 404);
     await rm(join(site.dir, 'wiki/About.md'));
@@ -267,9 +261,8 @@ OnDemand('a page whose source is missing answers 404 and serves nothing stale', 
 });
 
 OnDemand('a page that cannot be written (something not ours in the way) answers 500, logged with its path; a missing source stays 404', async () => {
-  const log: string[] = [];
-  await withRuntime(
-    async ({ site, url, store }) => {
+  await withServedSite(
+    async ({ site, url, store, errors: log }) => {
       await site.write({ 'public/blocked': 'a file someone left where a folder must go\n' });
       store.set({ path: '/blocked/page', status: 200, source: 'wiki:About' });
       const res = await get(url + '/blocked/page');
@@ -279,14 +272,14 @@ OnDemand('a page that cannot be written (something not ours in the way) answers 
       store.set({ path: '/no-source', status: 200, source: 'wiki:NoSuchPage' });
       assert.is((await get(url + '/no-source')).status, 404);
     },
-    { build: false, log },
+    { build: false },
   );
 });
 
 const Discovery = suite('runtime: discovery');
 
 Discovery('a legacy file with no row is added to the map and served at once', async () => {
-  await withRuntime(async ({ url, store }) => {
+  await withServedSite(async ({ url, store }) => {
     const res = await get(url + '/unmapped/page.html');
     assert.is(res.status, 200);
     assert.is(await res.text(), '<p>found me</p>\n');
@@ -298,7 +291,7 @@ Discovery('a legacy file with no row is added to the map and served at once', as
 });
 
 Discovery('a data resource is discovered as a 302 to /data', async () => {
-  await withRuntime(async ({ url, store }) => {
+  await withServedSite(async ({ url, store }) => {
     const res = await get(url + '/ftp/py-2.4.tgz?mirror=1');
     assert.is(res.status, 302);
     assert.is(res.headers.get('location'), '/data/ftp/py-2.4.tgz?mirror=1');
@@ -309,7 +302,7 @@ Discovery('a data resource is discovered as a 302 to /data', async () => {
 });
 
 Discovery('a legacy folder with an index: the index rule and DirectorySlash', async () => {
-  await withRuntime(async ({ url, store }) => {
+  await withServedSite(async ({ url, store }) => {
     const bare = await get(url + '/unmapped/dir');
     assert.is(bare.status, 301);
     assert.is(bare.headers.get('location'), '/unmapped/dir/');
@@ -321,14 +314,14 @@ Discovery('a legacy folder with an index: the index rule and DirectorySlash', as
 });
 
 Discovery('hidden legacy files are never discovered', async () => {
-  await withRuntime(async ({ url, store }) => {
+  await withServedSite(async ({ url, store }) => {
     assert.is((await get(url + '/.htaccess')).status, 404);
     assert.is(store.get('/.htaccess'), undefined);
   });
 });
 
 Discovery('no stale negatives: a 404 path is served as soon as its row or file appears', async () => {
-  await withRuntime(async ({ site, url, store }) => {
+  await withServedSite(async ({ site, url, store }) => {
     assert.is((await get(url + '/later.html')).status, 404);
     await site.write({ 'legacy/later.html': 'here now\n' });
     const res = await get(url + '/later.html');
@@ -341,7 +334,7 @@ Discovery('no stale negatives: a 404 path is served as soon as its row or file a
 });
 
 Discovery('misses are counted and listed by pagemap misses, most requested first', async () => {
-  await withRuntime(async ({ site, url, runtime }) => {
+  await withServedSite(async ({ site, url, runtime }) => {
     for (let i = 0; i < 3; i++) await (await get(url + '/wanted')).text();
     await (await get(url + '/once%20only')).text();
     runtime.misses.flush();
@@ -358,7 +351,7 @@ Discovery('misses are counted and listed by pagemap misses, most requested first
 const Links = suite('runtime: symbolic links and the files it opens');
 
 Links('a link anywhere under public/ or the legacy tree is 403, in the tree or out of it; discovery redirects an in-tree link to the real file', async () => {
-  await withRuntime(async ({ site, url, store }) => {
+  await withServedSite(async ({ site, url, store }) => {
     await site.write({ 'outside/secret.txt': 'SECRET\n', 'legacy/real/py-2.5.tgz': 'tarball\n' });
     await symlink(join(site.dir, 'outside', 'secret.txt'), join(site.config.legacyDir, 'passwd'));
     await symlink('real/py-2.5.tgz', join(site.config.legacyDir, 'latest.tgz'));
@@ -384,7 +377,7 @@ Links('a link anywhere under public/ or the legacy tree is 403, in the tree or o
 });
 
 Links('a folder swapped for a link after a file was served (and cached) gives 403, never the bytes behind the link', async () => {
-  await withRuntime(async ({ site, url }) => {
+  await withServedSite(async ({ site, url }) => {
     await site.write({ 'legacy/docs/guide.pdf': 'the real guide\n', 'outside/docs/guide.pdf': 'SECRET guide\n' });
     const first = await get(url + '/data/docs/guide.pdf');
     assert.is(await first.text(), 'the real guide\n');
@@ -401,7 +394,7 @@ Links('a folder swapped for a link after a file was served (and cached) gives 40
 });
 
 Links('HEAD on a big file reads none of it', async () => {
-  await withRuntime(async ({ site, url }) => {
+  await withServedSite(async ({ site, url }) => {
     const size = 64 * 1024 * 1024;
     await site.write({ 'legacy/ftp/huge.iso': Buffer.alloc(size, 7) });
     const readSoFar = async () => Number(/^rchar: (\d+)$/m.exec(await readFile('/proc/self/io', 'utf8'))![1]);
@@ -425,7 +418,7 @@ const Hostile = suite('runtime: hostile requests');
 
 
 Hostile(`${HOSTILE.length} malformed or hostile paths are refused, and the server still answers`, async () => {
-  await withRuntime(async ({ site, url }) => {
+  await withServedSite(async ({ site, url }) => {
     assert.ok(HOSTILE.length >= 50);
     const secret = await readFile(join(site.dir, 'pagemap.config.json'), 'utf8');
     for (const target of HOSTILE) {

@@ -1,16 +1,13 @@
-import { cp, mkdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { APACHE_MAP_FILE } from '../build/apacheConfig.js';
 import type { BuildReport } from '../build/build.js';
-import { runBuild } from '../build/build.js';
-import { resolveConfig } from '../core/config.js';
-import { silentLogger } from '../core/logger.js';
-import { PageMapStore } from '../core/pageMap.js';
-import { type Runtime, startRuntime } from '../runtime/server.js';
+import type { PageMapStore } from '../core/pageMap.js';
+import type { Runtime } from '../runtime/server.js';
 import type { Batch } from '../runtime/watch.js';
-import { makeTempSite, runCli, type TempSite } from './helpers.js';
+import { type SiteSpec, type TempSite, runCli, withRuntime } from './helpers.js';
 
 const WAIT_MS = 8000;
 
@@ -36,43 +33,23 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined | fal
 
 /** A built site with its own copy of the templates, served with the watcher on. */
 async function withWatchedSite(run: (f: Fixture) => Promise<void>): Promise<void> {
-  const base = await makeTempSite({
-    'wiki/Home.md': '# Home\n\nFirst version.\n',
-    'wiki/About.md': '# About\n\nAbout text.\n',
-    'legacy/old.html': '<p>old v1</p>\n',
-  });
-  await cp(base.config.templatesDir, join(base.dir, 'templates'), { recursive: true });
-  const config = resolveConfig({ configFile: base.configFile, overrides: { templatesDir: join(base.dir, 'templates') }, env: {} });
-  const site = { ...base, config };
-  const store = new PageMapStore(config.database);
   const batches: Fixture['batches'] = [];
-  const logs: string[] = [];
-  let runtime: Runtime | undefined;
-  try {
-    store.applyRows(
-      [
-        { path: '/index.html', status: 200, source: 'wiki:Home' },
-        { path: '/about/index.html', status: 200, source: 'wiki:About' },
-        { path: '/also-home', status: 200, source: 'wiki:Home' },
-        { path: '/later', status: 200, source: 'wiki:Later' },
-        { path: '/old.html', status: 200, source: 'file:old.html' },
-      ],
-      'import',
-    );
-    await runBuild(config, store);
-    runtime = await startRuntime(config, store, {
-      port: 0,
-      host: '127.0.0.1',
-      logger: { ...silentLogger, info: (line) => logs.push(line), error: (line) => logs.push(line) },
-      watch: { settleMs: 30, pollMs: 50, onBatch: (report, batch) => batches.push({ report, batch }) },
-    });
-    const read = (file: string) => readFile(join(config.publicDir, file), 'utf8').catch(() => undefined);
-    await run({ site, store, runtime, batches, logs, read });
-  } finally {
-    await runtime?.close();
-    store.close();
-    await site.remove();
-  }
+  const spec: SiteSpec = {
+    files: { 'wiki/Home.md': '# Home\n\nFirst version.\n', 'wiki/About.md': '# About\n\nAbout text.\n', 'legacy/old.html': '<p>old v1</p>\n' },
+    rows: [
+      { path: '/index.html', status: 200, source: 'wiki:Home' },
+      { path: '/about/index.html', status: 200, source: 'wiki:About' },
+      { path: '/also-home', status: 200, source: 'wiki:Home' },
+      { path: '/later', status: 200, source: 'wiki:Later' },
+      { path: '/old.html', status: 200, source: 'file:old.html' },
+    ],
+    ownTemplates: true,
+    build: true,
+  };
+  await withRuntime({ ...spec, runtime: { watch: { settleMs: 30, pollMs: 50, onBatch: (report, batch) => batches.push({ report, batch }) } } }, async (site) => {
+    const read = (file: string) => readFile(join(site.config.publicDir, file), 'utf8').catch(() => undefined);
+    await run({ site, store: site.store, runtime: site.runtime, batches, logs: site.log.messages, read });
+  });
 }
 
 const Wiki = suite('watch: wiki');
@@ -158,36 +135,30 @@ Sources('a legacy file change updates its copy; its deletion removes it', async 
 const Links = suite('watch: symbolic links');
 
 Links('never follows a link out of its root or into a folder; follows links to files inside it; says so once', async () => {
-  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n\nv1\n', 'legacy/real/page.html': '<p>real</p>\n' });
-  const outside = join(site.dir, 'outside');
-  for (let i = 0; i < 50; i++) await site.write({ [`outside/d${i % 5}/f${i}.md`]: `# Outside ${i}\n` });
-  await symlink(outside, join(site.config.legacyDir, 'usr')); // legacy/usr -> a big tree elsewhere
-  await symlink(join(outside, 'd0', 'f0.md'), join(site.config.wikiDir, 'Stolen.md')); // a file outside
-  await mkdir(join(site.config.wikiDir, 'x'));
-  await symlink('..', join(site.config.wikiDir, 'x', 'up')); // a loop up the tree
-  await symlink('Home.md', join(site.config.wikiDir, 'Alias.md')); // a file inside: followed
-  await symlink('loop-b', join(site.config.legacyDir, 'loop-a'));
-  await symlink('loop-a', join(site.config.legacyDir, 'loop-b'));
-  const store = new PageMapStore(site.config.database);
-  const logs: string[] = [];
   const batches: Batch[] = [];
-  let runtime: Runtime | undefined;
-  try {
-    store.applyRows(
-      [
-        { path: '/home', status: 200, source: 'wiki:Home' },
-        { path: '/alias', status: 200, source: 'wiki:Alias' },
-      ],
-      'import',
-    );
-    await runBuild(site.config, store);
-    runtime = await startRuntime(site.config, store, {
-      port: 0,
-      host: '127.0.0.1',
-      logger: { ...silentLogger, info: (line) => logs.push(line), error: (line) => logs.push(line) },
-      watch: { settleMs: 30, onBatch: (_report, batch) => batches.push(batch) },
-    });
-    const watched = runtime.watcher!.watchedFolders();
+  const spec: SiteSpec = {
+    files: { 'wiki/Home.md': '# Home\n\nv1\n', 'legacy/real/page.html': '<p>real</p>\n' },
+    rows: [
+      { path: '/home', status: 200, source: 'wiki:Home' },
+      { path: '/alias', status: 200, source: 'wiki:Alias' },
+    ],
+    async prepare(site) {
+      const outside = join(site.dir, 'outside');
+      for (let i = 0; i < 50; i++) await site.write({ [`outside/d${i % 5}/f${i}.md`]: `# Outside ${i}\n` });
+      await symlink(outside, join(site.config.legacyDir, 'usr')); // legacy/usr -> a big tree elsewhere
+      await symlink(join(outside, 'd0', 'f0.md'), join(site.config.wikiDir, 'Stolen.md')); // a file outside
+      await mkdir(join(site.config.wikiDir, 'x'));
+      await symlink('..', join(site.config.wikiDir, 'x', 'up')); // a loop up the tree
+      await symlink('Home.md', join(site.config.wikiDir, 'Alias.md')); // a file inside: followed
+      await symlink('loop-b', join(site.config.legacyDir, 'loop-a'));
+      await symlink('loop-a', join(site.config.legacyDir, 'loop-b'));
+    },
+    build: true,
+  };
+  await withRuntime({ ...spec, runtime: { watch: { settleMs: 30, onBatch: (_report, batch) => batches.push(batch) } } }, async (site) => {
+    const logs = site.log.messages;
+    const outside = join(site.dir, 'outside');
+    const watched = site.runtime.watcher!.watchedFolders();
     const realOutside = await realpath(outside);
     assert.not.ok(watched.some((dir) => dir.startsWith(outside) || dir.startsWith(realOutside) || dir.includes(`${sep}usr`)), watched.join('\n'));
     assert.not.ok(watched.some((dir) => dir.includes(`${sep}up`)), 'the loop is not walked');
@@ -200,11 +171,7 @@ Links('never follows a link out of its root or into a folder; follows links to f
     const read = (file: string) => readFile(join(site.config.publicDir, file), 'utf8').catch(() => undefined);
     await waitFor('/alias to follow its target', async () => (await read('alias'))?.includes('v2'));
     assert.not.ok(batches.some((batch) => [...batch.sources].some((source) => source.includes('usr') || source.includes('Stolen'))));
-  } finally {
-    await runtime?.close();
-    store.close();
-    await site.remove();
-  }
+  });
 });
 
 const MapChanges = suite('watch: the map, changed by the CLI in another process');

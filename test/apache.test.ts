@@ -276,16 +276,18 @@ Differential('a path with no row is discovered through Apache, then served by Ap
   });
 });
 
+/** A page and a redirect to it: what the map-edit tests start from. */
+const PAGE_AND_REDIRECT: SiteSpec = {
+  files: { 'wiki/Home.md': '# Home\n' },
+  rows: [
+    { path: '/page', status: 200, source: 'wiki:Home' },
+    { path: '/old', status: 301, source: '/page' },
+  ],
+};
+
 Differential('a map change reaches Apache without a reload: the rebuild rewrites the DBM map and mod_rewrite re-reads it', async () => {
   if (!binary) return;
-  const spec: SiteSpec = {
-    files: { 'wiki/Home.md': '# Home\n' },
-    rows: [
-      { path: '/page', status: 200, source: 'wiki:Home' },
-      { path: '/old', status: 301, source: '/page' },
-    ],
-  };
-  await withStack(spec, async (stack) => {
+  await withStack(PAGE_AND_REDIRECT, async (stack) => {
     assert.is((await rawGet(stack.apache.url, '/old')).status, 301);
     assert.is((await rawGet(stack.apache.url, '/page')).status, 200);
     stack.store.set({ path: '/old', status: 410 });
@@ -302,14 +304,7 @@ Differential('a map change reaches Apache without a reload: the rebuild rewrites
 
 Differential('the DBM map is brought up to date from the database: after a build killed between the txt and DBM maps, and after httxt2dbm failed once', async () => {
   if (!binary) return;
-  const spec: SiteSpec = {
-    files: { 'wiki/Home.md': '# Home\n' },
-    rows: [
-      { path: '/page', status: 200, source: 'wiki:Home' },
-      { path: '/old', status: 301, source: '/page' },
-    ],
-  };
-  await withStack(spec, async (stack) => {
+  await withStack(PAGE_AND_REDIRECT, async (stack) => {
     const { site, store } = stack;
     const { builder } = stack.runtime;
     assert.is((await rawGet(stack.apache.url, '/old')).status, 301);

@@ -4,18 +4,12 @@
  * resources. Discovery only adds; it never overrides a row someone wrote.
  */
 import { stat } from 'node:fs/promises';
-import type { Config } from './config.js';
+import { type Config, isDataResource } from './config.js';
 import { PagemapError } from './errors.js';
-import { isDataResource } from './config.js';
 import type { PageMapStore } from './pageMap.js';
-import { DATA_PREFIX, pathForExport } from './pagePath.js';
+import { DATA_PREFIX, isHidden, pathForExport } from './pagePath.js';
 import { type ValidRow, validateRow } from './pageRow.js';
 import { SourceLocator, walkLegacyTree } from './sourceFiles.js';
-
-/** Hidden files (.htaccess, .git, editor swap files) are never published. */
-export function isHidden(rel: string): boolean {
-  return rel.split('/').some((segment) => segment.startsWith('.'));
-}
 
 /**
  * The row a legacy file at `rel` (relative, / separated, as on disk) would get, or a reason

@@ -107,6 +107,11 @@ export function pathForExport(path: string): string {
   return path.replace(/%(?=[0-9A-Fa-f]{2})/g, '%25').replace(/\?/g, '%3F').replace(/#/g, '%23');
 }
 
+/** Hidden files (.htaccess, .git, editor swap files) are never published. `rel` is relative, / separated. */
+export function isHidden(rel: string): boolean {
+  return rel.split('/').some((segment) => segment.startsWith('.'));
+}
+
 /**
  * Where a page's bytes go in public/. Normally public/ + path. A path that is also a folder of
  * other pages (`/BeginnersGuide` beside `/BeginnersGuide/Download`) cannot be a file and a

@@ -3,9 +3,8 @@
  * the row lookup comes in as a function — so the runtime and the Apache rules can be checked
  * against the same table of cases.
  */
-import { ASSET_PREFIX, DATA_PREFIX, encodePath, locationFor } from '../core/pagePath.js';
+import { ASSET_PREFIX, DATA_PREFIX, encodePath, isHidden, locationFor } from '../core/pagePath.js';
 import type { PageRow } from '../core/pageRow.js';
-import { isHidden } from '../core/discovery.js';
 import { parseRequestTarget } from './requestPath.js';
 
 export type Resolution =

@@ -75,8 +75,11 @@ InRuntime('while a big page renders, other misses do not wait behind it', async 
   await withRuntime({ ...siteWithBigPage(bigMarkdown(12), { renderMemoryMb: 4096 }), runtime: { watch: true } }, async ({ runtime }) => {
     const finished: string[] = [];
     const big = fetch(`${runtime.url}/big.html`).then(async (res) => (await res.text(), finished.push('big'), res.status));
-    // Let the big render start on the first worker.
-    await new Promise((r) => setTimeout(r, 150));
+    // Once the big page is with a render worker, ask for a small one.
+    for (const deadline = Date.now() + 10_000; runtime.renders === 0; ) {
+      if (Date.now() > deadline) throw new Error('the big page never reached a render worker');
+      await new Promise((r) => setTimeout(r, 5));
+    }
     const small = await fetch(`${runtime.url}/p1.html`);
     assert.is(small.status, 200);
     await small.text();

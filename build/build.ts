@@ -335,7 +335,8 @@ export class SiteBuilder {
     // Before writing: what is about to be created, and where (see recordIntent).
     const owner = newOwner();
     if (plan.work.length) {
-      const newFiles = plan.work.filter((w) => w.reason === 'new').map(({ job }) => ({ file: job.file, path: job.path }));
+      // Every file without a record, whatever the reason it runs (a --full build's new pages too).
+      const newFiles = plan.work.filter((w) => !recorded.has(w.job.file)).map(({ job }) => ({ file: job.file, path: job.path }));
       for (const { file } of newFiles) intended.add(file);
       const dirs = new Set(plan.work.map(({ job }) => dirname(job.file)));
       store.recordIntent(newFiles, [...dirs].map((dir) => ({ dir: dir === '.' ? '' : dir, owner, pid: process.pid })));

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { escapeHtml } from '../core/html.js';
-import { ASSET_PREFIX, encodePath, percentDecode } from '../core/pagePath.js';
+import { ASSET_PREFIX, encodeInvisible, encodePath, percentDecode } from '../core/pagePath.js';
 
 export const PLACEHOLDERS = ['title', 'assets', 'nav', 'breadcrumbs', 'content', 'lastModified', 'lastModifiedLine'] as const;
 type Placeholder = (typeof PLACEHOLDERS)[number];
@@ -164,7 +164,7 @@ export function renderBreadcrumbs(nav: readonly NavSection[], path: string, titl
   let dir = '';
   for (const segment of parents) {
     dir += '/' + segment;
-    const label = escapeHtml(labels.get(dir + '/') ?? labels.get(dir) ?? segment);
+    const label = escapeHtml(labels.get(dir + '/') ?? labels.get(dir) ?? encodeInvisible(segment));
     if (hasPage(dir + '/index.html')) crumbs.push(`<a href="${escapeHtml(encodePath(dir + '/'))}">${label}</a>`);
     else if (hasPage(dir)) crumbs.push(`<a href="${escapeHtml(encodePath(dir))}">${label}</a>`);
     else crumbs.push(`<span>${label}</span>`);

@@ -15,11 +15,31 @@ export const PREFIX_PAGE_FILE = '.pagemap-page';
 const MAX_PATH_BYTES = 2000;
 const MAX_SEGMENT_BYTES = 255; // NAME_MAX: every segment becomes a file or directory name
 const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
-// Cc: C0, DEL and C1. They never belong in a URL path, a file name or an Apache config line.
-const CONTROL = /\p{Cc}/u;
+// C0 and DEL never belong in a path, a file name or a header. C1 (U+0080–U+009F) does: an old
+// wiki's page names in mojibake (UTF-8 read as Latin-1) are full of it, and it is valid Unicode.
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+// Characters a message must never show raw: C0, DEL, C1 and lone surrogates.
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const escapeUnit = (c: string) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+
+/** Text for a message or a log: control characters (C0, DEL, C1) and lone surrogates escaped as `\u0083`, never raw. */
+export function showText(text: string): string {
+  return text.replace(UNSHOWABLE, escapeUnit);
+}
+
+/** A value named in a message: JSON-quoted, and C1 escaped as JSON leaves C0 (`"a\u0085"`). */
+export function quoteText(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, escapeUnit);
+}
+
+/** Text shown in a page (a breadcrumb named after a folder): control characters percent-encoded. */
+export function encodeInvisible(text: string): string {
+  return percentEncode(text, (char) => !/[\u0000-\u001f\u007f-\u009f]/.test(char));
+}
 
 /**
  * Decode `%XX` escapes (two hex digits) into UTF-8 bytes; any other `%` stays literal.
@@ -67,7 +87,7 @@ export function problemWithRelativePath(rel: string): string | undefined {
  */
 export function canonicalPath(input: string, options: { allowReserved?: boolean } = {}): string {
   const refuse = (reason: string): never => {
-    throw new InvalidRowError(`path ${JSON.stringify(input)} ${reason}`);
+    throw new InvalidRowError(`path ${typeof input === 'string' ? quoteText(input) : String(input)} ${reason}`);
   };
   if (typeof input !== 'string' || input === '') return refuse('is empty');
   if (!input.startsWith('/')) return refuse('must start with /');
@@ -100,11 +120,12 @@ export function canonicalPath(input: string, options: { allowReserved?: boolean 
 }
 
 /**
- * The text form of a canonical path for export files: it reads back to the same row. Only
- * what would otherwise change meaning is escaped: `%` before two hex digits, `?` and `#`.
+ * The text form of a canonical path for export files, listings and messages: it reads back to
+ * the same row. Escaped: what would otherwise change meaning (`%` before two hex digits, `?`,
+ * `#`), and C1 characters, which must never reach a file or a terminal raw.
  */
 export function pathForExport(path: string): string {
-  return path.replace(/%(?=[0-9A-Fa-f]{2})/g, '%25').replace(/\?/g, '%3F').replace(/#/g, '%23');
+  return encodeInvisible(path.replace(/%(?=[0-9A-Fa-f]{2})/g, '%25').replace(/\?/g, '%3F').replace(/#/g, '%23'));
 }
 
 /** Hidden files (.htaccess, .git, editor swap files) are never published. `rel` is relative, / separated. */

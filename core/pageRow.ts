@@ -4,7 +4,7 @@
  * row the build, the runtime or Apache would misread.
  */
 import { InvalidRowError } from './errors.js';
-import { canonicalPath, problemWithRelativePath } from './pagePath.js';
+import { canonicalPath, problemWithRelativePath, quoteText, showText } from './pagePath.js';
 
 export const STATUSES = [200, 301, 302, 404, 410] as const;
 export type Status = (typeof STATUSES)[number];
@@ -37,7 +37,8 @@ export type ParsedSource =
   | { kind: 'redirect'; target: string }
   | { kind: 'none' };
 
-const CONTROL = /\p{Cc}/u;
+// C0 and DEL: a CR or LF in a target would split the Location header.
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function isStatus(value: unknown): value is Status {
   return STATUSES.includes(value as Status);
@@ -65,25 +66,25 @@ function problemWithRedirectTarget(target: string, path: string): string | undef
   if (!target.isWellFormed()) return 'has a target that is not valid Unicode';
   if (CONTROL.test(target)) return 'has a control character (CR, LF, tab, …) in its target';
   if (target.trim() !== target) return 'has spaces around its target';
-  if (target.startsWith('//')) return `has a protocol-relative target ${JSON.stringify(target)}; write https://…`;
+  if (target.startsWith('//')) return `has a protocol-relative target ${quoteText(target)}; write https://…`;
   if (target.startsWith('/')) {
     const targetPath = target.split(/[?#]/, 1)[0]!;
     let canonicalTarget: string;
     try {
       canonicalTarget = canonicalPath(targetPath, { allowReserved: true });
     } catch {
-      return `has a site-path target ${JSON.stringify(target)} that is not a valid path`;
+      return `has a site-path target ${quoteText(target)} that is not a valid path`;
     }
     // The map ignores queries and fragments, so /a → /a?x=1 would loop as surely as /a → /a.
     if (canonicalTarget === path) return 'redirects to itself';
     return undefined;
   }
-  if (!/^https?:\/\//i.test(target)) return `has target ${JSON.stringify(target)}; a redirect goes to an http(s):// URL or a site path starting with /`;
-  if (/\s/.test(target)) return `has white space in its URL target ${JSON.stringify(target)}; write %20`;
+  if (!/^https?:\/\//i.test(target)) return `has target ${quoteText(target)}; a redirect goes to an http(s):// URL or a site path starting with /`;
+  if (/\s/.test(target)) return `has white space in its URL target ${quoteText(target)}; write %20`;
   try {
     if (new URL(target).hostname === '') return `has a URL target without a host`;
   } catch {
-    return `has a URL target ${JSON.stringify(target)} that does not parse`;
+    return `has a URL target ${quoteText(target)} that does not parse`;
   }
   return undefined;
 }
@@ -92,12 +93,12 @@ function problemWithSource(status: Status, source: string, path: string): string
   if (status === 200) {
     const scheme = source.slice(0, 5);
     if (scheme !== 'wiki:' && scheme !== 'file:') {
-      return `has status 200, so its source must be wiki:Name or file:rel/path, not ${JSON.stringify(source)}`;
+      return `has status 200, so its source must be wiki:Name or file:rel/path, not ${quoteText(source)}`;
     }
     const rel = source.slice(5);
     const problem = problemWithRelativePath(rel);
-    if (problem) return `has source ${JSON.stringify(source)} whose ${scheme === 'wiki:' ? 'wiki name' : 'file path'} ${problem}`;
-    if (scheme === 'wiki:' && rel.toLowerCase().endsWith('.md')) return `has source ${JSON.stringify(source)}; name the wiki page without .md`;
+    if (problem) return `has source ${quoteText(source)} whose ${scheme === 'wiki:' ? 'wiki name' : 'file path'} ${problem}`;
+    if (scheme === 'wiki:' && rel.toLowerCase().endsWith('.md')) return `has source ${quoteText(source)}; name the wiki page without .md`;
     return undefined;
   }
   if (isRedirect(status)) return problemWithRedirectTarget(source, path);
@@ -114,10 +115,10 @@ export function validateRow(input: RowInput): ValidRow {
   const statusText = String(input.status).trim();
   const status = /^\d{3}$/.test(statusText) ? Number(statusText) : NaN;
   if (!isStatus(status)) {
-    throw new InvalidRowError(`${path}: status ${JSON.stringify(String(input.status))} is not one of ${STATUSES.join(', ')}`);
+    throw new InvalidRowError(`${showText(path)}: status ${quoteText(String(input.status))} is not one of ${STATUSES.join(', ')}`);
   }
   const source = status === 404 || status === 410 ? '' : (input.source ?? '');
   const problem = problemWithSource(status, source, path);
-  if (problem) throw new InvalidRowError(`${path}: ${problem}`);
+  if (problem) throw new InvalidRowError(`${showText(path)}: ${problem}`);
   return { path, status, source };
 }

@@ -7,7 +7,7 @@ import { type Stats, lstatSync, realpathSync, statSync } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { SourceError, isAbsent } from './errors.js';
-import { problemWithRelativePath } from './pagePath.js';
+import { problemWithRelativePath, quoteText } from './pagePath.js';
 
 export interface SourceFile {
   /** Absolute, symlinks resolved. */
@@ -64,12 +64,12 @@ export class SourceLocator {
    */
   find(root: string, rel: string, what: string): SourceFile | undefined {
     const problem = problemWithRelativePath(rel);
-    if (problem) throw new SourceError(`${what} ${JSON.stringify(rel)} ${problem}`);
+    if (problem) throw new SourceError(`${what} ${quoteText(rel)} ${problem}`);
     const base = this.realDir(root);
     const full = join(root, rel);
     const dir = this.realDir(dirname(full));
     if (base === null || dir === null) return undefined;
-    const outside = () => new SourceError(`${what} ${JSON.stringify(rel)} resolves outside its root ${root}`);
+    const outside = () => new SourceError(`${what} ${quoteText(rel)} resolves outside its root ${root}`);
     if (dir !== base && !dir.startsWith(base + sep)) throw outside();
     let absolute = join(dir, basename(full));
     let stats = lstatSync(absolute, { throwIfNoEntry: false });

@@ -20,7 +20,8 @@ export interface RequestPathError {
   reason: string;
 }
 
-const CONTROL = /\p{Cc}/u;
+// C0 and DEL, as in stored paths (core/pagePath.ts); C1 is a valid path character.
+const CONTROL = /[\u0000-\u001f\u007f]/;
 // The first %-sequence Apache refuses: one that starts no escape (400), or an encoded slash or
 // NUL (404: AllowEncodedSlashes Off).
 const REFUSED_ESCAPE = /%(?![0-9A-Fa-f]{2})|%2f|%00/i;

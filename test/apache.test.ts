@@ -243,6 +243,36 @@ Differential('on paths holding ? and # (written %3F and %23 in URLs)', async () 
   });
 });
 
+Differential('paths in mojibake (C1 code points, as a wiki that took UTF-8 for Latin-1 names its pages) are served alike, always percent-encoded', async () => {
+  if (!binary) return;
+  // "Café" and "Ärger" in UTF-8, read as Latin-1 and written back as UTF-8: Ã, then a C1 (U+0083, U+0084).
+  const cafe = 'Caf\u00c3\u0083\u00a9';
+  const aerger = '\u00c3\u0084rger';
+  const spec: SiteSpec = {
+    files: { 'wiki/Cafe.md': '# Café\n', [`legacy/${aerger}.html`]: '<p>old</p>\n', [`legacy/dl/${cafe}.tgz`]: 'tgz\n' },
+    rows: [
+      row(`/wiki/${cafe}`, 200, 'wiki:Cafe'),
+      row(`/wiki/${cafe}/Sub`, 200, 'wiki:Cafe'),
+      row(`/old/${aerger}`, 301, `/wiki/${cafe}`),
+      row(`/gone/${cafe}`, 410),
+    ],
+  };
+  await withStack(spec, async (stack) => {
+    const enc = (path: string) => encodePath(path);
+    const targets = [enc(`/wiki/${cafe}`), enc(`/wiki/${cafe}/Sub`), enc(`/old/${aerger}`), enc(`/gone/${cafe}`), enc(`/${aerger}.html`), enc(`/dl/${cafe}.tgz`)];
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems, [], problems.join('\n'));
+    const moved = await rawGet(stack.apache.url, enc(`/old/${aerger}`));
+    assert.is(moved.headers.get('location'), `${stack.apache.url}/wiki/Caf%C3%83%C2%83%C2%A9`);
+    const page = (await rawGet(stack.apache.url, enc(`/wiki/${cafe}/Sub`))).body.toString();
+    assert.ok(page.includes('<a href="/wiki/Caf%C3%83%C2%83%C2%A9">Caf\u00c3%C2%83\u00a9</a>'), 'the crumb links the page and shows its C1 character percent-encoded');
+    assert.not.match(page, /[\u0080-\u009f]/, 'no raw C1 in the HTML');
+    const map = await readFile(join(stack.site.config.apacheDir, APACHE_MAP_FILE), 'utf8');
+    assert.not.match(map, /[\u0080-\u009f]/, 'no raw C1 in the Apache map');
+    assert.not.ok(stack.runtimeLog.some((line) => /[\u0080-\u009f]/.test(line)), 'no raw C1 in the access log');
+  });
+});
+
 Differential('pagemap\'s own names in public/ (a page inside its folder, a write in progress) are never served by those names', async () => {
   if (!binary) return;
   await withStack({ files: { 'wiki/Q.md': '# Q\n' }, rows: [row('/guide', 200, 'wiki:Q'), row('/guide/more', 200, 'wiki:Q')] }, async (stack) => {

@@ -166,6 +166,33 @@ Pipes.run();
 
 // ---------------------------------------------------------------------------------------
 
+const RealImports = suite('cli: imports a real migration can live with');
+
+RealImports('a JSON import of 10,000 rows with three paths in mojibake goes in whole; a bad row is named with its C1 character escaped', async () => {
+  await withTempSite({}, async (site) => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({ path: `/wiki/Page${i}`, status: 301, source: `/new/${i}` }));
+    rows[10] = { path: '/wiki/Caf\u00c3\u0083\u00a9', status: 410, source: '' };
+    rows[5000] = { path: '/wiki/\u00c3\u0084rger', status: 301, source: '/new/aerger' };
+    rows[9999] = { path: '/wiki/Ma%C3%83%C2%9Fe', status: 301, source: '/new/masse' };
+    await writeFile(join(site.dir, 'big.json'), JSON.stringify(rows));
+    const imported = await runCli(['map', 'import', 'big.json'], { cwd: site.dir });
+    assert.is(imported.code, 0, describe(imported));
+    assert.is(imported.stderr, 'imported big.json: 10000 added, 0 updated, 0 unchanged, 0 removed\n');
+    const listed = await runCli(['map', 'list', '--search', 'wiki/Caf'], { cwd: site.dir });
+    assert.is(listed.stdout, '410  /wiki/Caf\u00c3%C2%83\u00a9\n', 'listed re-readably, the C1 character percent-encoded');
+
+    await writeFile(join(site.dir, 'bad.tsv'), 'path\tstatus\tsource\n/ok\t301\t/x\n/Caf\u00c3\u0083\u00a9\t999\t/y\n');
+    const bad = await runCli(['map', 'import', 'bad.tsv'], { cwd: site.dir });
+    assert.is(bad.code, 1, describe(bad));
+    assert.ok(bad.stderr.includes('/Caf\u00c3\\u0083\u00a9: status "999"'), bad.stderr);
+    assert.not.match(bad.stderr, /[\u0080-\u009f]/, 'no raw C1 in a message');
+  });
+});
+
+RealImports.run();
+
+// ---------------------------------------------------------------------------------------
+
 const Messages = suite('cli: warnings and summaries');
 
 Messages('map set warns of a page whose source is not there yet, and of a source a 404/410 row cannot keep', async () => {

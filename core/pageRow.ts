@@ -61,54 +61,59 @@ export function parseSource(status: Status, source: string): ParsedSource {
   return { kind: 'none' };
 }
 
-function problemWithRedirectTarget(target: string, path: string): string | undefined {
-  if (target === '') return 'needs a target (an http(s):// URL or a site path starting with /)';
-  if (!target.isWellFormed()) return 'has a target that is not valid Unicode';
-  if (CONTROL.test(target)) return 'has a control character (CR, LF, tab, …) in its target';
-  if (target.trim() !== target) return 'has spaces around its target';
-  if (target.startsWith('//')) return `has a protocol-relative target ${quoteText(target)}; write https://…`;
+/**
+ * A redirect target as people write it, normalised as a browser would read it: spaces around
+ * it dropped; a URL through the WHATWG URL parser (`http://Example.org/a b` →
+ * `http://example.org/a%20b`); a site path as written (`/café`: the Location header encodes it).
+ * Refused, with the reason: what cannot be a URL, control characters (a CR or LF would split
+ * the header), a redirect to its own path.
+ */
+function normaliseTarget(written: string, path: string): { target: string } | { problem: string } {
+  const target = written.replace(/^ +| +$/g, '');
+  if (target === '') return { problem: 'needs a target (an http(s):// URL or a site path starting with /)' };
+  if (!target.isWellFormed()) return { problem: 'has a target that is not valid Unicode' };
+  if (CONTROL.test(target)) return { problem: 'has a control character (CR, LF, tab, …) in its target' };
+  if (target.startsWith('//')) return { problem: `has a protocol-relative target ${quoteText(target)}; write https://…` };
   if (target.startsWith('/')) {
     const targetPath = target.split(/[?#]/, 1)[0]!;
     let canonicalTarget: string;
     try {
       canonicalTarget = canonicalPath(targetPath, { allowReserved: true });
     } catch {
-      return `has a site-path target ${quoteText(target)} that is not a valid path`;
+      return { problem: `has a site-path target ${quoteText(target)} that is not a valid path` };
     }
     // The map ignores queries and fragments, so /a → /a?x=1 would loop as surely as /a → /a.
-    if (canonicalTarget === path) return 'redirects to itself';
-    return undefined;
+    if (canonicalTarget === path) return { problem: 'redirects to itself' };
+    return { target };
   }
-  if (!/^https?:\/\//i.test(target)) return `has target ${quoteText(target)}; a redirect goes to an http(s):// URL or a site path starting with /`;
-  if (/\s/.test(target)) return `has white space in its URL target ${quoteText(target)}; write %20`;
+  if (!/^https?:\/\//i.test(target)) return { problem: `has target ${quoteText(target)}; a redirect goes to an http(s):// URL or a site path starting with /` };
+  let url: URL;
   try {
-    if (new URL(target).hostname === '') return `has a URL target without a host`;
+    url = new URL(target);
   } catch {
-    return `has a URL target ${quoteText(target)} that does not parse`;
+    return { problem: `has a URL target ${quoteText(target)} that does not parse` };
   }
-  return undefined;
+  if (url.hostname === '') return { problem: 'has a URL target without a host' };
+  return { target: url.href };
 }
 
-function problemWithSource(status: Status, source: string, path: string): string | undefined {
-  if (status === 200) {
-    const scheme = source.slice(0, 5);
-    if (scheme !== 'wiki:' && scheme !== 'file:') {
-      return `has status 200, so its source must be wiki:Name or file:rel/path, not ${quoteText(source)}`;
-    }
-    const rel = source.slice(5);
-    const problem = problemWithRelativePath(rel);
-    if (problem) return `has source ${quoteText(source)} whose ${scheme === 'wiki:' ? 'wiki name' : 'file path'} ${problem}`;
-    if (scheme === 'wiki:' && rel.toLowerCase().endsWith('.md')) return `has source ${quoteText(source)}; name the wiki page without .md`;
-    return undefined;
+/** What is wrong with a 200 row's source (`wiki:Name` or `file:rel/path`), or undefined. */
+function problemWithPageSource(source: string): string | undefined {
+  const scheme = source.slice(0, 5);
+  if (scheme !== 'wiki:' && scheme !== 'file:') {
+    return `has status 200, so its source must be wiki:Name or file:rel/path, not ${quoteText(source)}`;
   }
-  if (isRedirect(status)) return problemWithRedirectTarget(source, path);
+  const rel = source.slice(5);
+  const problem = problemWithRelativePath(rel);
+  if (problem) return `has source ${quoteText(source)} whose ${scheme === 'wiki:' ? 'wiki name' : 'file path'} ${problem}`;
+  if (scheme === 'wiki:' && rel.toLowerCase().endsWith('.md')) return `has source ${quoteText(source)}; name the wiki page without .md`;
   return undefined;
 }
 
 /**
- * Check a row and return it in stored form: canonical path, numeric status, source trimmed
- * of nothing (a source is taken literally), empty for 404/410. Throws InvalidRowError whose
- * message names the row and the reason.
+ * Check a row and return it in stored form: canonical path, numeric status, a page source
+ * taken literally, a redirect target normalised (normaliseTarget), empty for 404/410. Throws
+ * InvalidRowError whose message names the row and the reason.
  */
 export function validateRow(input: RowInput): ValidRow {
   const path = canonicalPath(input.path);
@@ -117,8 +122,13 @@ export function validateRow(input: RowInput): ValidRow {
   if (!isStatus(status)) {
     throw new InvalidRowError(`${showText(path)}: status ${quoteText(String(input.status))} is not one of ${STATUSES.join(', ')}`);
   }
-  const source = status === 404 || status === 410 ? '' : (input.source ?? '');
-  const problem = problemWithSource(status, source, path);
+  let source = status === 404 || status === 410 ? '' : (input.source ?? '');
+  if (isRedirect(status)) {
+    const normalised = normaliseTarget(source, path);
+    if ('problem' in normalised) throw new InvalidRowError(`${showText(path)}: ${normalised.problem}`);
+    source = normalised.target;
+  }
+  const problem = status === 200 ? problemWithPageSource(source) : undefined;
   if (problem) throw new InvalidRowError(`${showText(path)}: ${problem}`);
   return { path, status, source };
 }

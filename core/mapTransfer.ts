@@ -2,12 +2,13 @@
  * The page map's text forms, for import, export and the shipped seed: TSV
  * (`path<TAB>status<TAB>source`, header optional on import) and JSON (an array of
  * `{path, status, source}`). Parsing checks every row and reports every bad one with its
- * line, so an import is applied whole or not at all.
+ * line, so an import is applied whole or not at all — or, when asked to keep going, applied
+ * without the bad rows, which go to a rejects file beside the input, fixable and importable.
  */
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { ImportError, InvalidRowError, PagemapError, isAbsent } from './errors.js';
-import { pathForExport } from './pagePath.js';
+import { pathForExport, showText } from './pagePath.js';
 import { type ValidRow, validateRow } from './pageRow.js';
 
 export const TSV_HEADER = 'path\tstatus\tsource';
@@ -23,7 +24,16 @@ export function formatOf(file: string): MapFormat {
 
 interface Located {
   where: string;
+  /** The entry as written: the TSV line, or the JSON item. */
+  original: string | unknown;
   parse: () => ValidRow;
+}
+
+/** A row an import refused: where, why, and what it was. */
+export interface Reject {
+  where: string;
+  reason: string;
+  original: string | unknown;
 }
 
 function tsvEntries(text: string): Located[] {
@@ -40,6 +50,7 @@ function tsvEntries(text: string): Located[] {
     const fields = line.split('\t');
     entries.push({
       where,
+      original: line,
       parse: () => {
         if (fields.length < 2 || fields.length > 3) {
           throw new InvalidRowError(`expected path<TAB>status<TAB>source, found ${fields.length} field${fields.length === 1 ? '' : 's'}`);
@@ -61,6 +72,7 @@ function jsonEntries(text: string): Located[] {
   if (!Array.isArray(data)) throw new InvalidRowError('a JSON map must be an array of {path, status, source}');
   return data.map((item: unknown, index) => ({
     where: `item ${index + 1}`,
+    original: item,
     parse: () => {
       if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new InvalidRowError('is not an object');
       const { path, status, source } = item as Record<string, unknown>;
@@ -73,10 +85,11 @@ function jsonEntries(text: string): Located[] {
 }
 
 /**
- * Parse a map export. Returns the rows, or throws ImportError listing every bad row with its
- * line (TSV) or item number (JSON), including paths given twice.
+ * Parse a map export: the rows it holds, and every entry refused with where it is (line or
+ * item number) and why, paths given twice included. Throws ImportError only when the text as
+ * a whole cannot be read (JSON that does not parse, say).
  */
-export function parseMap(text: string, format: MapFormat, name: string): ValidRow[] {
+export function parseMapLeniently(text: string, format: MapFormat, name: string): { rows: ValidRow[]; rejects: Reject[] } {
   let entries: Located[];
   try {
     entries = format === 'json' ? jsonEntries(text) : tsvEntries(text);
@@ -84,29 +97,55 @@ export function parseMap(text: string, format: MapFormat, name: string): ValidRo
     throw new ImportError(name, [(error as Error).message]);
   }
   const rows: ValidRow[] = [];
-  const problems: string[] = [];
+  const rejects: Reject[] = [];
   const firstSeen = new Map<string, string>();
   for (const entry of entries) {
     try {
       const row = entry.parse();
       const earlier = firstSeen.get(row.path);
       if (earlier) {
-        problems.push(`${entry.where}: ${row.path} is already given at ${earlier}`);
+        rejects.push({ where: entry.where, reason: `${pathForExport(row.path)} is already given at ${earlier}`, original: entry.original });
         continue;
       }
       firstSeen.set(row.path, entry.where);
       rows.push(row);
     } catch (error) {
-      problems.push(`${entry.where}: ${(error as Error).message}`);
+      rejects.push({ where: entry.where, reason: (error as Error).message, original: entry.original });
     }
   }
-  if (problems.length) throw new ImportError(name, problems);
+  return { rows, rejects };
+}
+
+/** Parse a map export, all or nothing: the rows, or an ImportError listing every bad one. */
+export function parseMap(text: string, format: MapFormat, name: string): ValidRow[] {
+  const { rows, rejects } = parseMapLeniently(text, format, name);
+  if (rejects.length) throw new ImportError(name, rejects.map((reject) => `${reject.where}: ${reject.reason}`));
   return rows;
 }
 
-/** Read and parse a map file, the format by its extension. */
-export async function readMapFile(file: string): Promise<ValidRow[]> {
-  const format = formatOf(file);
+/** Where the rejects of an import of `file` go: beside it, `map.tsv` → `map.rejects.tsv`. */
+export function rejectsFileFor(file: string): string {
+  const extension = extname(file);
+  return join(dirname(file), `${basename(file, extension)}.rejects${extension}`);
+}
+
+/**
+ * The rejects in the input's own format, so the file can be fixed and imported as it is:
+ * TSV lines under a `# line N: reason` comment; JSON items with a `"rejected"` key (ignored
+ * on import).
+ */
+export function serialiseRejects(rejects: readonly Reject[], format: MapFormat): string {
+  if (format === 'json') {
+    const items = rejects.map((reject) => ({ rejected: `${reject.where}: ${reject.reason}`, ...(reject.original as object) }));
+    return JSON.stringify(items, null, 2) + '\n';
+  }
+  const lines = [TSV_HEADER];
+  for (const reject of rejects) lines.push(`# ${reject.where}: ${showText(reject.reason)}`, String(reject.original));
+  return lines.join('\n') + '\n';
+}
+
+/** Read a map file, the format by its extension; its text. */
+async function readMapText(file: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -114,7 +153,19 @@ export async function readMapFile(file: string): Promise<ValidRow[]> {
     const why = isAbsent(error) ? 'no such file' : (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a folder' : (error as Error).message;
     throw new PagemapError('EREAD', `cannot read map file ${file}: ${why}; nothing imported`, { cause: error });
   }
-  return parseMap(text, format, file);
+  return text;
+}
+
+/** Read and parse a map file, the format by its extension, all or nothing. */
+export async function readMapFile(file: string): Promise<ValidRow[]> {
+  const format = formatOf(file);
+  return parseMap(await readMapText(file), format, file);
+}
+
+/** Read and parse a map file, keeping what is valid; the rejects come with it. */
+export async function readMapFileLeniently(file: string): Promise<{ rows: ValidRow[]; rejects: Reject[] }> {
+  const format = formatOf(file);
+  return parseMapLeniently(await readMapText(file), format, file);
 }
 
 /** Serialise rows; parseMap of the result gives the same rows back. */

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, truncate, writeFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -186,6 +186,55 @@ RealImports('a JSON import of 10,000 rows with three paths in mojibake goes in w
     assert.is(bad.code, 1, describe(bad));
     assert.ok(bad.stderr.includes('/Caf\u00c3\\u0083\u00a9: status "999"'), bad.stderr);
     assert.not.match(bad.stderr, /[\u0080-\u009f]/, 'no raw C1 in a message');
+  });
+});
+
+RealImports('--keep-going imports every valid row and leaves the refused ones, with line and reason, in a file that imports once fixed', async () => {
+  await withTempSite({}, async (site) => {
+    const good = Array.from({ length: 20 }, (_, i) => `/ok/${i}\t301\t/new/${i}`);
+    const lines = ['path\tstatus\tsource', ...good.slice(0, 10), 'no-slash\t301\t/x', ...good.slice(10), '/bad-status\t999\t/y', '/ok/3\t410\t', '/ctl\t301\t/a\rb'];
+    await writeFile(join(site.dir, 'map.tsv'), lines.join('\n') + '\n');
+    const strict = await runCli(['map', 'import', 'map.tsv'], { cwd: site.dir });
+    assert.is(strict.code, 1, 'all or nothing by default');
+    assert.is((await runCli(['map', 'list'], { cwd: site.dir })).stdout, '');
+
+    const kept = await runCli(['map', 'import', 'map.tsv', '--keep-going'], { cwd: site.dir });
+    assert.is(kept.code, 0, describe(kept));
+    assert.is(kept.stderr.split('\n')[0], 'imported map.tsv: 20 added, 0 updated, 0 unchanged, 0 removed');
+    assert.ok(kept.stderr.includes('warning: 4 rows refused, each with its line and reason in map.rejects.tsv'), kept.stderr);
+    const rejects = await readFile(join(site.dir, 'map.rejects.tsv'), 'utf8');
+    const rejectLines = rejects.split('\n');
+    assert.is(rejectLines[0], 'path\tstatus\tsource');
+    assert.ok(rejectLines[1]!.startsWith('# line 12: path "no-slash" must start with /'), rejects);
+    assert.is(rejectLines[2], 'no-slash\t301\t/x');
+    assert.ok(rejectLines[3]!.startsWith('# line 23: /bad-status: status "999"'), rejects);
+    assert.ok(rejectLines[5]!.startsWith('# line 24: /ok/3 is already given at line 5'), rejects);
+    assert.ok(rejectLines[7]!.startsWith('# line 25: /ctl: has a control character'), rejects);
+
+    // The team fixes the rejects file and imports it, as it is.
+    const fixed = rejects.replace('no-slash\t', '/no-slash\t').replace('\t999\t', '\t302\t').replace('/ok/3\t410\t', '/ok/3-old\t410\t').replace('/a\rb', '/ab');
+    await writeFile(join(site.dir, 'map.rejects.tsv'), fixed);
+    const second = await runCli(['map', 'import', 'map.rejects.tsv'], { cwd: site.dir });
+    assert.is(second.code, 0, describe(second));
+    assert.is(second.stderr, 'imported map.rejects.tsv: 4 added, 0 updated, 0 unchanged, 0 removed\n');
+
+    const both = await runCli(['map', 'import', 'map.tsv', '--keep-going', '--replace'], { cwd: site.dir });
+    assert.is(both.code, 2, describe(both));
+  });
+});
+
+RealImports('--keep-going with JSON: the rejects are the items themselves, marked, and import once fixed', async () => {
+  await withTempSite({}, async (site) => {
+    await writeFile(join(site.dir, 'map.json'), JSON.stringify([{ path: '/a', status: 301, source: '/b' }, { path: '/c', status: 301, source: 'ftp://x' }]));
+    const kept = await runCli(['map', 'import', 'map.json', '--keep-going'], { cwd: site.dir });
+    assert.is(kept.code, 0, describe(kept));
+    const rejects = JSON.parse(await readFile(join(site.dir, 'map.rejects.json'), 'utf8')) as { rejected: string; path: string; source: string }[];
+    assert.is(rejects.length, 1);
+    assert.match(rejects[0]!.rejected, /^item 2: \/c: has target "ftp:\/\/x"/);
+    rejects[0]!.source = 'https://x.example/';
+    await writeFile(join(site.dir, 'map.rejects.json'), JSON.stringify(rejects));
+    const second = await runCli(['map', 'import', 'map.rejects.json'], { cwd: site.dir });
+    assert.is(second.code, 0, describe(second));
   });
 });
 

@@ -23,6 +23,7 @@ import { TEMP_PREFIX, writeFileAtomic } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
 import type { Config } from '../core/config.js';
 import { ASSET_PREFIX, DATA_PREFIX, PREFIX_PAGE_FILE, locationFor, percentEncode } from '../core/pagePath.js';
+import { collapseChain, followChain } from '../core/redirects.js';
 import type { PageRow } from '../core/pageRow.js';
 
 export const APACHE_CONFIG_FILE = 'pagemap.conf';
@@ -44,13 +45,22 @@ export function apacheMapKey(path: string): string {
   return percentEncode(path, (char) => URI_SAFE.test(char)).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
 }
 
-/** One map line per 301/302/404/410 row: `key status:target`. Keys and values hold no white space. */
+/**
+ * One map line per 301/302/404/410 row: `key status:target`. Keys and values hold no white
+ * space. A redirect to a redirect is written as the one hop the runtime answers too.
+ */
 export function renderApacheMap(rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[]): string {
+  const byPath = new Map(rows.map((row) => [row.path, row]));
   const lines = ['# pagemap RewriteMap: escaped path, then status:Location ("-" for 404/410). Generated; do not edit.'];
   for (const row of rows) {
     if (row.status === 200) continue;
-    const value = row.status === 301 || row.status === 302 ? locationFor(row.source) : '-';
-    lines.push(`${apacheMapKey(row.path)} ${row.status}:${value}`);
+    if (row.status === 404 || row.status === 410) {
+      lines.push(`${apacheMapKey(row.path)} ${row.status}:-`);
+      continue;
+    }
+    const hops = followChain(row, (path) => byPath.get(path)).hops.map((hop) => ({ ...hop, source: locationFor(hop.source) }));
+    const { status, location } = collapseChain(hops);
+    lines.push(`${apacheMapKey(row.path)} ${status}:${location}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -127,7 +137,15 @@ RewriteCond %{ENV:PM_KEY} ^$
 RewriteRule ^(.*)$ - [E=PM_KEY:$1]
 
 # A target's own query comes from the map, which the build wrote, not from the request:
-# UnsafeAllow3F (Apache 2.4.60+) lets its "?" through.
+# UnsafeAllow3F (Apache 2.4.60+) lets its "?" through. The request's query goes on to a
+# target without one; mod_rewrite would append it after a #fragment, so a target with a
+# fragment gets it put in its place.
+RewriteCond %{QUERY_STRING} .
+RewriteCond ${lookup} ^301:([^?#]*)(#.*)$
+RewriteRule ^ %1?%{QUERY_STRING}%2 [R=301,NE,L,UnsafeAllow3F]
+RewriteCond %{QUERY_STRING} .
+RewriteCond ${lookup} ^302:([^?#]*)(#.*)$
+RewriteRule ^ %1?%{QUERY_STRING}%2 [R=302,NE,L,UnsafeAllow3F]
 RewriteCond ${lookup} ^301:(.*)$
 RewriteRule ^ %1 [R=301,NE,L,UnsafeAllow3F]
 RewriteCond ${lookup} ^302:(.*)$

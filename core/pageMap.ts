@@ -6,9 +6,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseError, PagemapError } from './errors.js';
-import { canonicalPath } from './pagePath.js';
-import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, validateRow } from './pageRow.js';
+import { DatabaseError, InvalidRowError, PagemapError } from './errors.js';
+import { canonicalPath, pathForExport, showText } from './pagePath.js';
+import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, isRedirect, validateRow } from './pageRow.js';
+import { followChain } from './redirects.js';
 
 /** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */
 export interface OutputRecord {
@@ -283,10 +284,31 @@ export class PageMapStore {
     return 'updated';
   }
 
-  /** Add or change one row. Throws InvalidRowError, naming the row, for a row the map refuses. */
+  /**
+   * Add or change one row. Throws InvalidRowError, naming the row, for a row the map refuses,
+   * a redirect that would close a loop included (nothing is written then).
+   */
   set(input: RowInput, origin: Origin = 'manual'): SetOutcome {
     const row = validateRow(input);
-    return this.write(row, origin, this.now().toISOString());
+    return this.db
+      .transaction(() => {
+        const outcome = this.write(row, origin, this.now().toISOString());
+        this.refuseLoops([row]);
+        return outcome;
+      })
+      .immediate();
+  }
+
+  /** Throw, naming the cycle, when a redirect among `rows` now leads back to itself (the transaction then rolls back). */
+  private refuseLoops(rows: readonly ValidRow[]): void {
+    const cleared = new Set<string>();
+    const getRow = (path: string) => this.statements.get.get(path);
+    for (const row of rows) {
+      if (!isRedirect(row.status) || cleared.has(row.path)) continue;
+      const { hops, cycle } = followChain(row, getRow);
+      if (cycle) throw new InvalidRowError(`${showText(row.path)}: would make a redirect loop: ${cycle.map(pathForExport).join(' → ')}`);
+      for (const hop of hops) cleared.add(hop.path);
+    }
   }
 
   /** Remove a row; false when there was none. */
@@ -309,6 +331,7 @@ export class PageMapStore {
         }
       }
       for (const row of rows) summary[this.write(row, origin, now)]++;
+      this.refuseLoops(rows);
     }).immediate();
     return summary;
   }

@@ -5,6 +5,7 @@
  */
 import { ASSET_PREFIX, DATA_PREFIX, encodePath, isHidden, locationFor } from '../core/pagePath.js';
 import type { PageRow } from '../core/pageRow.js';
+import { collapseChain, followChain, followRedirect } from '../core/redirects.js';
 import { parseRequestTarget } from './requestPath.js';
 
 export type Resolution =
@@ -18,12 +19,11 @@ export type Resolution =
 
 export const SERVED_METHODS = ['GET', 'HEAD'] as const;
 
-/** Pass the request's query on, unless the target has its own; it goes before any #fragment. */
-function withQuery(location: string, query: string): string {
-  const hashAt = location.indexOf('#');
-  const [base, fragment] = hashAt < 0 ? [location, ''] : [location.slice(0, hashAt), location.slice(hashAt)];
-  return query === '' || base.includes('?') ? location : `${base}?${query}${fragment}`;
+/** A request's query as a redirect carries it on: `?q=1`, or nothing for none. */
+function queryOf(query: string): string {
+  return query === '' ? '' : `?${query}`;
 }
+
 
 /** Resolve one request. `getRow` takes a canonical path. */
 export function resolveRequest(method: string, rawUrl: string, getRow: (path: string) => PageRow | undefined): Resolution {
@@ -43,12 +43,16 @@ export function resolveRequest(method: string, rawUrl: string, getRow: (path: st
   const row = getRow(target.path);
   if (row) {
     if (row.status === 200) return { kind: 'page', row };
-    if (row.status === 301 || row.status === 302) return { kind: 'redirect', status: row.status, location: withQuery(locationFor(row.source), target.query) };
+    if (row.status === 301 || row.status === 302) {
+      // A chain of redirects is answered in one hop; the request's query passes on unless a target has its own.
+      const hops = followChain(row, getRow).hops.map((hop) => ({ ...hop, source: locationFor(hop.source) }));
+      return { kind: 'redirect', ...collapseChain(hops, queryOf(target.query)) };
+    }
     return { kind: 'status', status: row.status, path: row.path };
   }
   // Apache's DirectorySlash: /doc answers 301 to /doc/ when /doc/index.html is a page.
   if (!target.hasTrailingSlash && getRow(target.path + '/index.html')?.status === 200) {
-    return { kind: 'redirect', status: 301, location: withQuery(encodePath(target.path) + '/', target.query) };
+    return { kind: 'redirect', status: 301, location: followRedirect({ query: queryOf(target.query), fragment: '' }, encodePath(target.path) + '/').location };
   }
   return { kind: 'miss', path: target.path };
 }

@@ -273,6 +273,28 @@ Differential('paths in mojibake (C1 code points, as a wiki that took UTF-8 for L
   });
 });
 
+Differential('a chain of redirects is answered in one hop by both, the query carried as a browser carries it', async () => {
+  if (!binary) return;
+  const rows = [
+    row('/a', 301, '/b'),
+    row('/b', 301, '/c/'),
+    row('/c/', 200, 'wiki:C'),
+    row('/t', 302, '/a'),
+    row('/q', 301, '/b?from=q'),
+    row('/f', 301, '/a#part'),
+    row('/out', 301, 'https://example.org/x'),
+    row('/to-out', 301, '/out'),
+  ];
+  await withStack({ files: { 'wiki/C.md': '# C\n' }, rows }, async (stack) => {
+    const targets = ['/a', '/a?x=1', '/t', '/t?x=1', '/q', '/q?x=1', '/f', '/f?x=1', '/to-out', '/to-out?y=2'];
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems, [], problems.join('\n'));
+    const viaApache = await rawGet(stack.apache.url, '/t?x=1');
+    assert.is(viaApache.status, 302);
+    assert.is(viaApache.headers.get('location'), `${stack.apache.url}/c/?x=1`);
+  });
+});
+
 Differential('pagemap\'s own names in public/ (a page inside its folder, a write in progress) are never served by those names', async () => {
   if (!binary) return;
   await withStack({ files: { 'wiki/Q.md': '# Q\n' }, rows: [row('/guide', 200, 'wiki:Q'), row('/guide/more', 200, 'wiki:Q')] }, async (stack) => {

@@ -115,7 +115,7 @@ Usage('a command\'s help lists its options, each once, as declared', async () =>
   await withTempSite({}, async (site) => {
     const help = await runCli(['map', 'list', '--help'], { cwd: site.dir });
     assert.is(help.code, 0);
-    assert.ok(help.stdout.startsWith('Usage: pagemap map list [--status N] [--search TEXT] [--origin O] [--json]\n'), help.stdout);
+    assert.ok(help.stdout.startsWith('Usage: pagemap map list [--status N] [--search TEXT] [--origin O] [--json] [--chains]\n'), help.stdout);
     for (const line of ['  --status N', '  --search TEXT', '  --json', '  --config FILE', '  -h, --help']) assert.ok(help.stdout.includes(`\n${line}`), `${line} in:\n${help.stdout}`);
   });
 });

@@ -22,8 +22,8 @@ import { promisify } from 'node:util';
 import { TEMP_PREFIX, writeFileAtomic } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
 import type { Config } from '../core/config.js';
-import { ASSET_PREFIX, DATA_PREFIX, PREFIX_PAGE_FILE, locationFor, percentEncode } from '../core/pagePath.js';
-import { collapseChain, followChain } from '../core/redirects.js';
+import { ASSET_PREFIX, DATA_PREFIX, MAX_PREFIX_DEPTH, PREFIX_PAGE_FILE, intEscape, isPrefixPath, locationFor } from '../core/pagePath.js';
+import { answerHops, collapseChain, isOpen, prefixRowFor } from '../core/redirects.js';
 import type { PageRow } from '../core/pageRow.js';
 
 export const APACHE_CONFIG_FILE = 'pagemap.conf';
@@ -37,32 +37,82 @@ export function findHttxt2dbm(): string | undefined {
   return dirs.map((dir) => join(dir, 'httxt2dbm')).find((file) => file.startsWith('/') && existsSync(file));
 }
 
-// What mod_rewrite's int:escape (ap_escape_uri) leaves alone; everything else becomes %XX.
-const URI_SAFE = /^[A-Za-z0-9$\-_.+!*'(),:;@&=/~]$/;
-
 /** A canonical path as mod_rewrite's int:escape writes it (lower-case hex): the map's key. */
 export function apacheMapKey(path: string): string {
-  return percentEncode(path, (char) => URI_SAFE.test(char)).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+  return intEscape(path);
 }
+
+/** A map key no path can be: present when the map holds prefix rows, so Apache skips their rules otherwise. */
+export const PREFIX_SENTINEL = '!prefixes';
 
 /**
  * One map line per 301/302/404/410 row: `key status:target`. Keys and values hold no white
- * space. A redirect to a redirect is written as the one hop the runtime answers too.
+ * space. A redirect to a redirect is written as the one hop the runtime answers too. Prefix
+ * rows are keyed by their folder (`/topics/xml/`, which no exact path is); an open one (a `*`
+ * in its target) is written `o301:…` with its `*` for Apache to fill in. A page under a prefix
+ * row is written `200:-`, so that it keeps its own answer.
  */
 export function renderApacheMap(rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[]): string {
   const byPath = new Map(rows.map((row) => [row.path, row]));
+  const getRow = (path: string) => byPath.get(path);
+  const hasPrefixes = rows.some((row) => isPrefixPath(row.path));
   const lines = ['# pagemap RewriteMap: escaped path, then status:Location ("-" for 404/410). Generated; do not edit.'];
+  if (hasPrefixes) lines.push(`${PREFIX_SENTINEL} 1`);
   for (const row of rows) {
-    if (row.status === 200) continue;
-    if (row.status === 404 || row.status === 410) {
-      lines.push(`${apacheMapKey(row.path)} ${row.status}:-`);
-      continue;
+    const key = apacheMapKey(row.path);
+    if (row.status === 200) {
+      if (!hasPrefixes || !prefixRowFor(row.path, getRow)) continue;
+      lines.push(`${key} 200:-`);
+      // Its folder without the slash answers a DirectorySlash redirect, not the prefix row's.
+      const folder = row.path.endsWith('/index.html') ? row.path.slice(0, -'/index.html'.length) : undefined;
+      if (folder && !byPath.has(folder)) lines.push(`${apacheMapKey(folder)} 200:-`);
+    } else if (row.status === 404 || row.status === 410) {
+      lines.push(`${key} ${row.status}:-`);
+    } else if (isOpen(row)) {
+      lines.push(`${key} o${row.status}:${locationFor(row.source)}`);
+    } else {
+      const { status, location } = collapseChain(answerHops({ row, target: row.source }, getRow), '', locationFor);
+      lines.push(`${key} ${status}:${location}`);
     }
-    const hops = followChain(row, (path) => byPath.get(path)).hops.map((hop) => ({ ...hop, source: locationFor(hop.source) }));
-    const { status, location } = collapseChain(hops);
-    lines.push(`${apacheMapKey(row.path)} ${status}:${location}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The rules for prefix rows: when no exact row answered, the longest folder of the path that
+ * has a prefix row, found by looking each depth up, deepest first; then its answer. Skipped at
+ * once when the map holds no prefix row, or the path has an entry of its own.
+ */
+function renderPrefixRules(lookup: string): string {
+  const depths: string[] = [];
+  for (let depth = MAX_PREFIX_DEPTH; depth >= 0; depth--) {
+    depths.push(`RewriteCond %{ENV:PM_PV} ^$
+RewriteCond \${pm_map:\${pm_escape:$1}|-} ^([^-].*)$
+RewriteRule ^(/(?:[^/]*/){${depth}})(.*)$ - [E=PM_PV:%1,E=PM_REST:$2]`);
+  }
+  const rest = '${pm_escape:%{ENV:PM_REST}}';
+  const answers: string[] = ['RewriteCond %{ENV:PM_PV} ^410:\nRewriteRule ^ - [G]', 'RewriteCond %{ENV:PM_PV} ^404:\nRewriteRule ^ - [R=404,L]'];
+  for (const status of [301, 302]) {
+    const flags = `[R=${status},NE,L,UnsafeAllow3F]`;
+    answers.push(
+      // An open target: the rest of the path in place of its first "*" (and the request's query before a #fragment).
+      `RewriteCond %{QUERY_STRING} .\nRewriteCond %{ENV:PM_PV} ^o${status}:([^*?#]*)\\*([^?#]*)(#.*)$\nRewriteRule ^ %1${rest}%2?%{QUERY_STRING}%3 ${flags}`,
+      `RewriteCond %{ENV:PM_PV} ^o${status}:([^*]*)\\*(.*)$\nRewriteRule ^ %1${rest}%2 ${flags}`,
+      // A fixed target, chains already followed by the build.
+      `RewriteCond %{QUERY_STRING} .\nRewriteCond %{ENV:PM_PV} ^${status}:([^?#]*)(#.*)$\nRewriteRule ^ %1?%{QUERY_STRING}%2 ${flags}`,
+      `RewriteCond %{ENV:PM_PV} ^${status}:(.*)$\nRewriteRule ^ %1 ${flags}`,
+    );
+  }
+  return `# Prefix rows ("/topics/xml/*"): when no exact row answered (a page under a prefix row is
+# "200:" in the map, so it keeps its own answer), the longest folder of the path with a
+# prefix row, each depth looked up, deepest first; then its answer. Skipped when the map
+# holds no prefix row.
+RewriteCond \${pm_map:${PREFIX_SENTINEL}|-} ^-$ [OR]
+RewriteCond ${lookup} !^-$
+RewriteRule ^ - [S=${depths.length + answers.length}]
+${depths.join('\n')}
+${answers.join('\n')}
+`;
 }
 
 /** Quote a path for an Apache directive argument. Paths with quotes or control characters are refused. */
@@ -155,6 +205,7 @@ RewriteRule ^ - [G]
 RewriteCond ${lookup} ^404:
 RewriteRule ^ - [R=404,L]
 
+${renderPrefixRules(lookup)}
 # A page whose path is also a folder of other pages lives inside that folder. (A decoded "?"
 # in the path would end the rewritten URL there, so such rare pages go to the runtime.)
 RewriteCond %{ENV:PM_KEY} !\\?

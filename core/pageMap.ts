@@ -7,9 +7,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError, InvalidRowError, PagemapError } from './errors.js';
-import { canonicalPath, pathForExport, showText } from './pagePath.js';
-import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, isRedirect, validateRow } from './pageRow.js';
-import { followChain } from './redirects.js';
+import { canonicalRowPath, pathForExport } from './pagePath.js';
+import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, validateRow } from './pageRow.js';
+import { loopThrough } from './redirects.js';
 
 /** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */
 export interface OutputRecord {
@@ -236,7 +236,7 @@ export class PageMapStore {
   get(path: string): PageRow | undefined {
     let canonical: string;
     try {
-      canonical = canonicalPath(path);
+      canonical = canonicalRowPath(path);
     } catch {
       return undefined;
     }
@@ -301,19 +301,16 @@ export class PageMapStore {
 
   /** Throw, naming the cycle, when a redirect among `rows` now leads back to itself (the transaction then rolls back). */
   private refuseLoops(rows: readonly ValidRow[]): void {
-    const cleared = new Set<string>();
     const getRow = (path: string) => this.statements.get.get(path);
     for (const row of rows) {
-      if (!isRedirect(row.status) || cleared.has(row.path)) continue;
-      const { hops, cycle } = followChain(row, getRow);
-      if (cycle) throw new InvalidRowError(`${showText(row.path)}: would make a redirect loop: ${cycle.map(pathForExport).join(' → ')}`);
-      for (const hop of hops) cleared.add(hop.path);
+      const cycle = loopThrough(row, getRow);
+      if (cycle) throw new InvalidRowError(`${pathForExport(row.path)}: would make a redirect loop: ${cycle.map(pathForExport).join(' → ')}`);
     }
   }
 
   /** Remove a row; false when there was none. */
   remove(path: string): boolean {
-    return this.statements.remove.run(canonicalPath(path)).changes > 0;
+    return this.statements.remove.run(canonicalRowPath(path)).changes > 0;
   }
 
   /**

@@ -120,12 +120,45 @@ export function canonicalPath(input: string, options: { allowReserved?: boolean 
 }
 
 /**
- * The text form of a canonical path for export files, listings and messages: it reads back to
- * the same row. Escaped: what would otherwise change meaning (`%` before two hex digits, `?`,
- * `#`), and C1 characters, which must never reach a file or a terminal raw.
+ * A path written so that it reads back as the same exact path: escaped, what would otherwise
+ * change meaning (`%` before two hex digits, `?`, `#`, a `*` at the very end, which would read
+ * as a prefix row), and C1 characters, which must never reach a file or a terminal raw.
+ */
+export function escapePath(path: string): string {
+  const escaped = encodeInvisible(path.replace(/%(?=[0-9A-Fa-f]{2})/g, '%25').replace(/\?/g, '%3F').replace(/#/g, '%23'));
+  return escaped.endsWith('*') ? escaped.slice(0, -1) + '%2A' : escaped;
+}
+
+/**
+ * The text form of a stored row path for export files, listings and messages: it reads back
+ * to the same row. An exact path as escapePath writes it; a prefix row (stored ending in `/`)
+ * with its `*`: `/topics/xml/*`.
  */
 export function pathForExport(path: string): string {
-  return encodeInvisible(path.replace(/%(?=[0-9A-Fa-f]{2})/g, '%25').replace(/\?/g, '%3F').replace(/#/g, '%23'));
+  return isPrefixPath(path) ? escapePath(path) + '*' : escapePath(path);
+}
+
+/** The deepest folder a prefix row may name (`/a/…/p/*` with this many segments): Apache looks each depth up. */
+export const MAX_PREFIX_DEPTH = 16;
+
+/**
+ * Whether a stored row path is a prefix row's: it ends in `/` (written `/x/*`), which an
+ * exact path never does (a trailing slash is stored as `/index.html`).
+ */
+export function isPrefixPath(path: string): boolean {
+  return path.endsWith('/');
+}
+
+/**
+ * The stored form of a row path as people write it: an exact path (canonicalPath), or a
+ * prefix row's path when it ends in `/*` (`/topics/xml/*` → `/topics/xml/`, `/*` → `/`,
+ * covering the subtree). A literal `*` at the end is written `%2A`.
+ */
+export function canonicalRowPath(input: string): string {
+  if (typeof input !== 'string' || !input.endsWith('/*')) return canonicalPath(input);
+  const prefix = canonicalPath(input.slice(0, -1)).slice(0, -'index.html'.length);
+  if (prefix.split('/').length - 2 > MAX_PREFIX_DEPTH) throw new InvalidRowError(`path ${quoteText(input)} names a folder more than ${MAX_PREFIX_DEPTH} deep; a prefix row covers at most that`);
+  return prefix;
 }
 
 /** Hidden files (.htaccess, .git, editor swap files) are never published. `rel` is relative, / separated. */
@@ -155,6 +188,17 @@ export function percentEncode(text: string, isSafe: (char: string, rest: string)
     else for (const byte of utf8.encode(char)) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;
+}
+
+// What mod_rewrite's int:escape (ap_escape_uri) leaves alone; everything else becomes %xx.
+const URI_SAFE = /^[A-Za-z0-9$\-_.+!*'(),:;@&=/~]$/;
+
+/**
+ * Text as mod_rewrite's int:escape writes it (lower-case hex): the Apache map's keys, and the
+ * rest of a path under a prefix row as both Apache and the runtime put it into a Location.
+ */
+export function intEscape(text: string): string {
+  return percentEncode(text, (char) => URI_SAFE.test(char)).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
 }
 
 // RFC 3986 pchar, minus the few that confuse people or tools when left bare.

@@ -4,7 +4,7 @@
  * row the build, the runtime or Apache would misread.
  */
 import { InvalidRowError } from './errors.js';
-import { canonicalPath, problemWithRelativePath, quoteText, showText } from './pagePath.js';
+import { canonicalPath, canonicalRowPath, isPrefixPath, pathForExport, problemWithRelativePath, quoteText, showText } from './pagePath.js';
 
 export const STATUSES = [200, 301, 302, 404, 410] as const;
 export type Status = (typeof STATUSES)[number];
@@ -116,11 +116,14 @@ function problemWithPageSource(source: string): string | undefined {
  * InvalidRowError whose message names the row and the reason.
  */
 export function validateRow(input: RowInput): ValidRow {
-  const path = canonicalPath(input.path);
+  const path = canonicalRowPath(input.path);
   const statusText = String(input.status).trim();
   const status = /^\d{3}$/.test(statusText) ? Number(statusText) : NaN;
   if (!isStatus(status)) {
     throw new InvalidRowError(`${showText(path)}: status ${quoteText(String(input.status))} is not one of ${STATUSES.join(', ')}`);
+  }
+  if (status === 200 && isPrefixPath(path)) {
+    throw new InvalidRowError(`${pathForExport(path)}: a prefix row redirects or retires a whole subtree (301, 302, 404 or 410); a page needs a path of its own`);
   }
   let source = status === 404 || status === 410 ? '' : (input.source ?? '');
   if (isRedirect(status)) {

@@ -1,48 +1,111 @@
 /**
- * Redirects that lead to redirects (DESIGN.md "The page map"): a chain `/a → /b → /c` is
- * answered in one hop, `/a → /c`, by the runtime and by Apache alike, and a change that would
- * close a loop (`/a → /b → /a`) is refused, naming it. Pure: rows come in through a lookup.
+ * How redirects answer (DESIGN.md "The page map", "Request resolution"): a prefix row's target
+ * for a path under it, a chain `/a → /b → /c` answered in one hop, `/a → /c`, by the runtime
+ * and by Apache alike, and a change that would close a loop (`/a → /b → /a`) refused, naming
+ * it. Pure: rows come in through a lookup by stored path.
+ *
+ * A chain is followed while each target is known from the rows alone. A prefix row whose
+ * target holds `*` answers with the path's own rest, which Apache only learns per request, so
+ * a chain starting at such a row is answered one hop at a time (in Apache as in the runtime);
+ * reached from an exact row, whose path is known, it is followed like any other.
  */
-import { canonicalPath } from './pagePath.js';
+import { canonicalPath, intEscape, isPrefixPath } from './pagePath.js';
 import type { PageRow } from './pageRow.js';
 
 type Row = Pick<PageRow, 'path' | 'status' | 'source'>;
+export type Lookup = (path: string) => Row | undefined;
+
+/** One redirect on the way: the row, and the target it gives this request (a prefix row's `*` filled in). */
+export interface Hop {
+  row: Row;
+  target: string;
+}
 
 /** How many redirects a chain may hold before it is taken for a loop whatever its rows say. */
 const MAX_HOPS = 32;
-
-/** The row path a redirect target names: a site path's canonical form; undefined for a URL (or an unreadable path). */
-export function targetPath(target: string): string | undefined {
-  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
-  try {
-    return canonicalPath(target.split(/[?#]/, 1)[0]!, { allowReserved: true });
-  } catch {
-    return undefined;
-  }
-}
+/** The rest a prefix row's loop check tries: any name shows a subtree sent into itself. */
+const PROBE = 'pagemap-probe';
 
 function isRedirectRow(row: Row | undefined): row is Row & { status: 301 | 302 } {
   return row?.status === 301 || row?.status === 302;
 }
 
-/**
- * The redirect rows a request for `row` passes through: `row` itself, then each row its target
- * names while that is a redirect too. `cycle` is set (the paths, the first repeated last) when
- * the chain comes back on itself.
- */
-export function followChain(row: Row, getRow: (path: string) => Row | undefined): { hops: Row[]; cycle?: string[] } {
-  const hops: Row[] = [row];
-  const seen = new Set([row.path]);
-  for (let current = row; hops.length <= MAX_HOPS; ) {
-    const next = targetPath(current.source);
-    const nextRow = next === undefined ? undefined : getRow(next);
-    if (!isRedirectRow(nextRow)) return { hops };
-    if (seen.has(nextRow.path)) return { hops, cycle: [...hops.map((hop) => hop.path), nextRow.path] };
-    seen.add(nextRow.path);
-    hops.push(nextRow);
-    current = nextRow;
+/** A path as requested, from its canonical form: `/x/index.html` asked as `/x/` is `/x/`. */
+function requestForm(canonical: string, hasTrailingSlash: boolean): string {
+  return hasTrailingSlash ? canonical.slice(0, -'index.html'.length) : canonical;
+}
+
+/** The row path a redirect target names, and the form it is asked in; undefined for a URL (or an unreadable path). */
+export function targetPath(target: string): { path: string; asked: string } | undefined {
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  const written = target.split(/[?#]/, 1)[0]!;
+  try {
+    const path = canonicalPath(written, { allowReserved: true });
+    return { path, asked: requestForm(path, written.endsWith('/')) };
+  } catch {
+    return undefined;
   }
-  return { hops, cycle: hops.map((hop) => hop.path) };
+}
+
+/**
+ * The prefix row over a path as requested (`/x/a.html`, or `/x/` for a folder), the longest
+ * first, with the rest of the path below it.
+ */
+export function prefixRowFor(asked: string, getRow: Lookup): { row: Row; rest: string } | undefined {
+  for (let cut = asked.lastIndexOf('/'); cut >= 0; cut = cut === 0 ? -1 : asked.lastIndexOf('/', cut - 1)) {
+    const row = getRow(asked.slice(0, cut + 1));
+    if (row) return { row, rest: asked.slice(cut + 1) };
+  }
+  return undefined;
+}
+
+/** A prefix row's target for the rest of a path: its first `*` replaced by the rest, escaped as Apache's int:escape does. */
+export function expandTarget(target: string, rest: string): string {
+  const star = target.indexOf('*');
+  return star < 0 ? target : target.slice(0, star) + intEscape(rest) + target.slice(star + 1);
+}
+
+/** Whether a row's target depends on the rest of the path it answers (a prefix row with a `*`). */
+export function isOpen(row: Row): boolean {
+  return isPrefixPath(row.path) && row.source.includes('*');
+}
+
+/**
+ * The redirect a target leads on to, if any: the exact row at its path, else (unless a page's
+ * folder answers it: DirectorySlash) the prefix row over it, its target filled in.
+ */
+function nextHop(target: string, getRow: Lookup): Hop | undefined {
+  const named = targetPath(target);
+  if (!named) return undefined;
+  const exact = getRow(named.path);
+  if (exact) return isRedirectRow(exact) ? { row: exact, target: exact.source } : undefined;
+  if (named.asked === named.path && getRow(named.path + '/index.html')?.status === 200) return undefined;
+  const prefix = prefixRowFor(named.asked, getRow);
+  if (!isRedirectRow(prefix?.row)) return undefined;
+  return { row: prefix.row, target: expandTarget(prefix.row.source, prefix.rest) };
+}
+
+/**
+ * The redirects a request passes through from `first`, each target followed while it leads to
+ * another redirect. `cycle` is set (the row paths, the first repeated last) when the chain
+ * comes back on itself.
+ */
+export function followChain(first: Hop, getRow: Lookup): { hops: Hop[]; cycle?: string[] } {
+  const hops = [first];
+  const seen = new Set([first.row.path]);
+  while (hops.length <= MAX_HOPS) {
+    const next = nextHop(hops[hops.length - 1]!.target, getRow);
+    if (!next) return { hops };
+    if (seen.has(next.row.path)) return { hops, cycle: [...hops.map((hop) => hop.row.path), next.row.path] };
+    seen.add(next.row.path);
+    hops.push(next);
+  }
+  return { hops, cycle: hops.map((hop) => hop.row.path) };
+}
+
+/** The hops a request for a redirect row goes through: one for an open prefix row, the whole chain otherwise. */
+export function answerHops(first: Hop, getRow: Lookup): Hop[] {
+  return isOpen(first.row) ? [first] : followChain(first, getRow).hops;
 }
 
 /** Split a URL reference into what comes before the query, the query (with `?`) and the fragment (with `#`). */
@@ -67,24 +130,35 @@ export function followRedirect(from: { query: string; fragment: string }, target
 }
 
 /**
- * The one hop that answers a chain: the last target, with the query and fragment the hops
- * would have carried along from `query` (the request's, `?` included, or empty); 302 when any
- * hop is temporary, since a permanent answer must not outlive a temporary step.
+ * The one hop that answers a chain: the last target (`encode`d, as each goes into a header),
+ * with the query and fragment the hops would have carried along from `query` (the request's,
+ * `?` included, or empty); 302 when any hop is temporary, since a permanent answer must not
+ * outlive a temporary step.
  */
-export function collapseChain(hops: readonly Row[], query = ''): { status: 301 | 302; location: string } {
+export function collapseChain(hops: readonly Hop[], query = '', encode: (target: string) => string = (target) => target): { status: 301 | 302; location: string } {
   let state = { location: '', query, fragment: '' };
-  for (const hop of hops) state = followRedirect(state, hop.source);
-  return { status: hops.some((hop) => hop.status === 302) ? 302 : 301, location: state.location };
+  for (const hop of hops) state = followRedirect(state, encode(hop.target));
+  return { status: hops.some((hop) => hop.row.status === 302) ? 302 : 301, location: state.location };
 }
 
-/** Every chain of two hops or more in `rows`, as the paths it passes through. */
+/**
+ * The loop a redirect row closes, if any: its chain coming back on itself, or, for a prefix
+ * row, a subtree sent into a place that leads back into it.
+ */
+export function loopThrough(row: Row, getRow: Lookup): string[] | undefined {
+  if (!isRedirectRow(row)) return undefined;
+  const first = { row, target: isPrefixPath(row.path) ? expandTarget(row.source, PROBE) : row.source };
+  return followChain(first, getRow).cycle;
+}
+
+/** Every chain of two hops or more that starts at an exact row or a prefix row without `*`: the row paths it passes, then where it ends. */
 export function chainsIn(rows: readonly Row[]): string[][] {
   const byPath = new Map(rows.map((row) => [row.path, row]));
   const chains: string[][] = [];
   for (const row of rows) {
-    if (!isRedirectRow(row)) continue;
-    const { hops } = followChain(row, (path) => byPath.get(path));
-    if (hops.length > 1) chains.push([...hops.map((hop) => hop.path), hops[hops.length - 1]!.source]);
+    if (!isRedirectRow(row) || isOpen(row)) continue;
+    const { hops } = followChain({ row, target: row.source }, (path) => byPath.get(path));
+    if (hops.length > 1) chains.push([...hops.map((hop) => hop.row.path), hops[hops.length - 1]!.target]);
   }
   return chains;
 }

@@ -2,7 +2,7 @@
  * The path of an HTTP request, decoded and normalised the way Apache does it before it
  * looks at the file system (DESIGN.md "Request resolution", rule 2). Pure.
  */
-import { ASSET_PREFIX, DATA_PREFIX, canonicalPath, pathForExport, percentDecode } from '../core/pagePath.js';
+import { ASSET_PREFIX, DATA_PREFIX, canonicalPath, escapePath, percentDecode } from '../core/pagePath.js';
 
 export interface RequestTarget {
   /** The canonical page path (a trailing slash already turned into index.html). */
@@ -82,7 +82,7 @@ export function parseRequestTarget(rawUrl: string): RequestTarget | RequestPathE
     }
   }
   try {
-    return { path: canonicalPath(pathForExport(normal)), hasTrailingSlash, query, area: 'map' };
+    return { path: canonicalPath(escapePath(normal)), hasTrailingSlash, query, area: 'map' };
   } catch (error) {
     return { status: 404, reason: (error as Error).message };
   }

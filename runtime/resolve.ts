@@ -5,7 +5,7 @@
  */
 import { ASSET_PREFIX, DATA_PREFIX, encodePath, isHidden, locationFor } from '../core/pagePath.js';
 import type { PageRow } from '../core/pageRow.js';
-import { collapseChain, followChain, followRedirect } from '../core/redirects.js';
+import { type Hop, answerHops, collapseChain, expandTarget, followRedirect, prefixRowFor } from '../core/redirects.js';
 import { parseRequestTarget } from './requestPath.js';
 
 export type Resolution =
@@ -25,7 +25,18 @@ function queryOf(query: string): string {
 }
 
 
-/** Resolve one request. `getRow` takes a canonical path. */
+/**
+ * A redirect's answer: a chain in one hop (an open prefix row's alone), the request's query
+ * passed on unless a target has its own, each target encoded for the header.
+ */
+function redirectFrom(first: Hop, query: string, getRow: (path: string) => PageRow | undefined): Resolution {
+  return { kind: 'redirect', ...collapseChain(answerHops(first, getRow), queryOf(query), locationFor) };
+}
+
+/**
+ * Resolve one request. `getRow` takes a stored row path: an exact path, or a prefix row's
+ * (ending in `/`). Order: the exact row, DirectorySlash, the longest prefix row, a miss.
+ */
 export function resolveRequest(method: string, rawUrl: string, getRow: (path: string) => PageRow | undefined): Resolution {
   if (!SERVED_METHODS.includes(method as (typeof SERVED_METHODS)[number])) {
     return { kind: 'error', status: 405, reason: `method ${method} not allowed` };
@@ -43,16 +54,20 @@ export function resolveRequest(method: string, rawUrl: string, getRow: (path: st
   const row = getRow(target.path);
   if (row) {
     if (row.status === 200) return { kind: 'page', row };
-    if (row.status === 301 || row.status === 302) {
-      // A chain of redirects is answered in one hop; the request's query passes on unless a target has its own.
-      const hops = followChain(row, getRow).hops.map((hop) => ({ ...hop, source: locationFor(hop.source) }));
-      return { kind: 'redirect', ...collapseChain(hops, queryOf(target.query)) };
-    }
+    if (row.status === 301 || row.status === 302) return redirectFrom({ row, target: row.source }, target.query, getRow);
     return { kind: 'status', status: row.status, path: row.path };
   }
   // Apache's DirectorySlash: /doc answers 301 to /doc/ when /doc/index.html is a page.
   if (!target.hasTrailingSlash && getRow(target.path + '/index.html')?.status === 200) {
     return { kind: 'redirect', status: 301, location: followRedirect({ query: queryOf(target.query), fragment: '' }, encodePath(target.path) + '/').location };
+  }
+  // The longest prefix row over the path, as it was asked (a folder with its slash).
+  const asked = target.hasTrailingSlash ? target.path.slice(0, -'index.html'.length) : target.path;
+  const prefix = prefixRowFor(asked, getRow);
+  if (prefix) {
+    const { row: prefixRow, rest } = prefix;
+    if (prefixRow.status === 301 || prefixRow.status === 302) return redirectFrom({ row: prefixRow, target: expandTarget(prefixRow.source, rest) }, target.query, getRow);
+    if (prefixRow.status === 404 || prefixRow.status === 410) return { kind: 'status', status: prefixRow.status, path: target.path };
   }
   return { kind: 'miss', path: target.path };
 }

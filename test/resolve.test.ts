@@ -327,7 +327,8 @@ resolve('no row: a miss with the canonical path', () => {
 resolve('the lookup sees canonical paths only', () => {
   lookups.length = 0;
   resolveRequest('GET', '/x/%2e%2e/cafe%CC%81', getRow);
-  assert.equal(lookups, ['/café', '/café/index.html']);
+  // The exact row, the folder's index (DirectorySlash), then the prefix rows over it: just "/".
+  assert.equal(lookups, ['/café', '/café/index.html', '/']);
 });
 
 resolve('assets and data never touch the map', () => {

@@ -25,17 +25,24 @@ export interface ApacheBenchOptions {
 }
 
 const STATIC_PAGES = 500;
+/** Prefix rows in the prefixed variant: each map miss then looks the folders of its path up. */
+const PREFIX_ROWS = 1000;
 const DISTINCT_REDIRECTS = 100;
 const KINDS = ['redirect', 'static page'] as const;
 
-/** A site with `redirects` rows behind its own Apache; `followLinks` turns Apache's link checks off. */
+/**
+ * A site with `redirects` rows behind its own Apache; `followLinks` turns Apache's link checks
+ * off; `prefixes` adds that many prefix rows (elsewhere in the tree), which make every map miss
+ * look each folder of its path up.
+ */
 async function setUpSite(
   root: string,
   redirects: number,
   log: (line: string) => void,
   followLinks = false,
+  prefixes = 0,
 ): Promise<{ apache: RunningApache; scripts: Record<(typeof KINDS)[number], string> }> {
-  const dir = join(root, `site-${redirects}${followLinks ? '-follow' : ''}`);
+  const dir = join(root, `site-${redirects}${followLinks ? '-follow' : ''}${prefixes ? `-prefixes${prefixes}` : ''}`);
   await mkdir(join(dir, 'wiki'), { recursive: true });
   await mkdir(join(dir, 'legacy'), { recursive: true });
   await writeFile(join(dir, 'wiki/Page.md'), '# A page\n\nSome text.\n');
@@ -48,6 +55,7 @@ async function setUpSite(
   const rows = [];
   for (let i = 0; i < STATIC_PAGES; i++) rows.push({ path: `/static/p${i}.html`, status: 200 as const, source: 'wiki:Page' });
   for (let i = 0; i < redirects; i++) rows.push({ path: `/old/section ${i % 97}/r${i}.html`, status: (i % 3 ? 301 : 302) as 301 | 302, source: `/static/p${i % STATIC_PAGES}.html` });
+  for (let i = 0; i < prefixes; i++) rows.push({ path: `/retired/area ${i}/`, status: 301 as const, source: `https://archive.example.org/area${i}/*` });
   store.applyRows(rows, 'import');
   const report = await runBuild(config, store);
   store.close();
@@ -82,13 +90,19 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
   const sites = new Map<number, Awaited<ReturnType<typeof setUpSite>>>();
   const samples = new Map<string, number[]>();
   let following: Awaited<ReturnType<typeof setUpSite>> | undefined;
+  let prefixed: Awaited<ReturnType<typeof setUpSite>> | undefined;
   try {
     for (const size of options.sizes) sites.set(size, await setUpSite(root, size, options.log));
     following = await setUpSite(root, options.sizes[0]!, options.log, true);
+    prefixed = await setUpSite(root, options.sizes[0]!, options.log, false, PREFIX_ROWS);
     for (let run = 0; run < options.runs; run++) {
       options.log(`apache round ${run + 1}/${options.runs}`);
       const followed = requestsPerSecond(following.apache.url, options.wrk, following.scripts['static page']).rps;
       samples.set('followed', [...(samples.get('followed') ?? []), followed]);
+      for (const kind of KINDS) {
+        const rps = requestsPerSecond(prefixed.apache.url, options.wrk, prefixed.scripts[kind]).rps;
+        samples.set(`${kind}@prefixed`, [...(samples.get(`${kind}@prefixed`) ?? []), rps]);
+      }
       for (const kind of KINDS) {
         for (const size of options.sizes) {
           const site = sites.get(size)!;
@@ -105,6 +119,7 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
   } finally {
     for (const site of sites.values()) await site.apache.stop();
     await following?.apache.stop();
+    await prefixed?.apache.stop();
     await rm(root, { recursive: true, force: true });
   }
   const [small, large] = [options.sizes[0]!, options.sizes[options.sizes.length - 1]!];
@@ -129,6 +144,17 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
         ['links followed (+FollowSymLinks)', followed.toFixed(0), '100%'],
         ['links refused (-FollowSymLinks, as generated)', refused.toFixed(0), `${((refused / followed) * 100).toFixed(1)}%`],
       ],
+    ),
+    '',
+    `The price of prefix rows: the same requests at ${small.toLocaleString('en')} rows, and with ${PREFIX_ROWS.toLocaleString('en')} prefix rows besides (every map miss then looks each folder of its path up):`,
+    '',
+    markdownTable(
+      ['request', 'req/s without prefix rows', `req/s with ${PREFIX_ROWS.toLocaleString('en')} prefix rows`, 'with / without'],
+      KINDS.map((kind) => {
+        const without = median(samples.get(`${kind}@${small}`)!);
+        const withPrefixes = median(samples.get(`${kind}@prefixed`)!);
+        return [kind, without.toFixed(0), withPrefixes.toFixed(0), `${((withPrefixes / without) * 100).toFixed(1)}%`];
+      }),
     ),
   ].join('\n');
 }

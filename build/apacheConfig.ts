@@ -42,8 +42,10 @@ export function apacheMapKey(path: string): string {
   return intEscape(path);
 }
 
-/** A map key no path can be: present when the map holds prefix rows, so Apache skips their rules otherwise. */
+/** Map keys no path can be: the map holds prefix rows; a prefix row for the root; prefix rows under a top folder. */
 export const PREFIX_SENTINEL = '!prefixes';
+const ROOT_PREFIX_SENTINEL = '!prefix-root';
+const TOP_FOLDER_SENTINEL = '!top:';
 
 /**
  * One map line per 301/302/404/410 row: `key status:target`. Keys and values hold no white
@@ -58,6 +60,14 @@ export function renderApacheMap(rows: readonly Pick<PageRow, 'path' | 'status' |
   const hasPrefixes = rows.some((row) => isPrefixPath(row.path));
   const lines = ['# pagemap RewriteMap: escaped path, then status:Location ("-" for 404/410). Generated; do not edit.'];
   if (hasPrefixes) lines.push(`${PREFIX_SENTINEL} 1`);
+  // Which top folders hold prefix rows: a path elsewhere skips the per-depth lookups.
+  const tops = new Set<string>();
+  for (const row of rows) {
+    if (!isPrefixPath(row.path)) continue;
+    if (row.path === '/') lines.push(`${ROOT_PREFIX_SENTINEL} 1`);
+    else tops.add(row.path.slice(0, row.path.indexOf('/', 1) + 1));
+  }
+  for (const top of tops) lines.push(`${TOP_FOLDER_SENTINEL}${apacheMapKey(top)} 1`);
   for (const row of rows) {
     const key = apacheMapKey(row.path);
     if (row.status === 200) {
@@ -103,13 +113,21 @@ RewriteRule ^(/(?:[^/]*/){${depth}})(.*)$ - [E=PM_PV:%1,E=PM_REST:$2]`);
       `RewriteCond %{ENV:PM_PV} ^${status}:(.*)$\nRewriteRule ^ %1 ${flags}`,
     );
   }
+  const gated = depths.length + answers.length;
   return `# Prefix rows ("/topics/xml/*"): when no exact row answered (a page under a prefix row is
 # "200:" in the map, so it keeps its own answer), the longest folder of the path with a
 # prefix row, each depth looked up, deepest first; then its answer. Skipped when the map
-# holds no prefix row.
+# holds no prefix row, and for a path whose top folder holds none (unless the root has one).
 RewriteCond \${pm_map:${PREFIX_SENTINEL}|-} ^-$ [OR]
 RewriteCond ${lookup} !^-$
-RewriteRule ^ - [S=${depths.length + answers.length}]
+RewriteRule ^ - [S=${gated + 3}]
+RewriteCond %{ENV:PM_KEY} ^(/[^/]*/)
+RewriteCond \${pm_map:${TOP_FOLDER_SENTINEL}\${pm_escape:%1}|-} !^-$
+RewriteRule ^ - [E=PM_GO:1]
+RewriteCond \${pm_map:${ROOT_PREFIX_SENTINEL}|-} !^-$
+RewriteRule ^ - [E=PM_GO:1]
+RewriteCond %{ENV:PM_GO} ^$
+RewriteRule ^ - [S=${gated}]
 ${depths.join('\n')}
 ${answers.join('\n')}
 `;

@@ -352,6 +352,17 @@ Differential('prefix rows: subtrees redirected and retired, the rest of the path
   });
 });
 
+Differential('a prefix row for the root sends everything without a row of its own elsewhere, and leaves pages, assets and /data alone', async () => {
+  if (!binary) return;
+  const rows = [validateRow({ path: '/*', status: 301, source: 'https://new.example.org/*' }), validateRow({ path: '/kept.html', status: 200, source: 'wiki:Keep' }), validateRow({ path: '/folder/', status: 200, source: 'wiki:Keep' })];
+  await withStack({ files: { 'wiki/Keep.md': '# Keep\n', 'legacy/dl/a.tgz': 'tgz\n' }, rows }, async (stack) => {
+    const targets = ['/', '/anything.html?x=1', '/deep/er/page', '/kept.html', '/folder/', '/folder', '/_pagemap/style.css', '/data/dl/a.tgz'];
+    const problems = await disagreements(stack, targets);
+    assert.equal(problems, [], problems.join('\n'));
+    assert.is((await rawGet(stack.apache.url, '/deep/er/page')).headers.get('location'), 'https://new.example.org/deep/er/page');
+  });
+});
+
 Differential('pagemap\'s own names in public/ (a page inside its folder, a write in progress) are never served by those names', async () => {
   if (!binary) return;
   await withStack({ files: { 'wiki/Q.md': '# Q\n' }, rows: [row('/guide', 200, 'wiki:Q'), row('/guide/more', 200, 'wiki:Q')] }, async (stack) => {

@@ -23,7 +23,8 @@ import { TEMP_PREFIX, writeFileAtomic } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
 import type { Config } from '../core/config.js';
 import { ASSET_PREFIX, DATA_PREFIX, MAX_PREFIX_DEPTH, PREFIX_PAGE_FILE, intEscape, isPrefixPath, locationFor } from '../core/pagePath.js';
-import { answerHops, collapseChain, isOpen, prefixRowFor } from '../core/redirects.js';
+import { TARGET_REFERENCE, checkPattern, isPatternPath, patternMatcher, patternOf } from '../core/patterns.js';
+import { type PatternLookup, answerHops, collapseChain, isOpen, prefixRowFor, targetParts } from '../core/redirects.js';
 import type { PageRow } from '../core/pageRow.js';
 
 export const APACHE_CONFIG_FILE = 'pagemap.conf';
@@ -42,22 +43,40 @@ export function apacheMapKey(path: string): string {
   return intEscape(path);
 }
 
+/**
+ * A path the runtime answers whatever prefix or pattern row Apache would try: beyond ASCII (the
+ * runtime looks up its NFC form) or holding a control character (which the runtime refuses).
+ */
+const RUNTIME_ONLY_BYTES = '[\\x00-\\x1f\\x7f-\\xff]';
+
 /** Map keys no path can be: the map holds prefix rows; a prefix row for the root; prefix rows under a top folder. */
 export const PREFIX_SENTINEL = '!prefixes';
 const ROOT_PREFIX_SENTINEL = '!prefix-root';
 const TOP_FOLDER_SENTINEL = '!top:';
+
+type MapRow = Pick<PageRow, 'path' | 'status' | 'source'>;
+
+/** The paths a request for a page may be asked as: its own, its folder with and without the slash. */
+function askedForms(path: string, hasRow: (path: string) => boolean): string[] {
+  if (!path.endsWith('/index.html')) return [path];
+  const folder = path.slice(0, -'index.html'.length);
+  return hasRow(folder.slice(0, -1)) || folder === '/' ? [path, folder] : [path, folder, folder.slice(0, -1)];
+}
 
 /**
  * One map line per 301/302/404/410 row: `key status:target`. Keys and values hold no white
  * space. A redirect to a redirect is written as the one hop the runtime answers too. Prefix
  * rows are keyed by their folder (`/topics/xml/`, which no exact path is); an open one (a `*`
  * in its target) is written `o301:…` with its `*` for Apache to fill in. A page under a prefix
- * row is written `200:-`, so that it keeps its own answer.
+ * row, or that a pattern row matches, is written `200:-`, so that it keeps its own answer.
+ * Pattern rows are rules of the configuration (renderPatternRules), not map lines.
  */
-export function renderApacheMap(rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[]): string {
+export function renderApacheMap(rows: readonly MapRow[]): string {
   const byPath = new Map(rows.map((row) => [row.path, row]));
   const getRow = (path: string) => byPath.get(path);
   const hasPrefixes = rows.some((row) => isPrefixPath(row.path));
+  const patternRows = rows.filter((row) => isPatternPath(row.path));
+  const findPattern = patternRows.length > 0 ? patternMatcher(patternRows) : undefined;
   const lines = ['# pagemap RewriteMap: escaped path, then status:Location ("-" for 404/410). Generated; do not edit.'];
   if (hasPrefixes) lines.push(`${PREFIX_SENTINEL} 1`);
   // Which top folders hold prefix rows: a path elsewhere skips the per-depth lookups.
@@ -69,19 +88,20 @@ export function renderApacheMap(rows: readonly Pick<PageRow, 'path' | 'status' |
   }
   for (const top of tops) lines.push(`${TOP_FOLDER_SENTINEL}${apacheMapKey(top)} 1`);
   for (const row of rows) {
+    if (isPatternPath(row.path)) continue;
     const key = apacheMapKey(row.path);
     if (row.status === 200) {
-      if (!hasPrefixes || !prefixRowFor(row.path, getRow)) continue;
-      lines.push(`${key} 200:-`);
-      // Its folder without the slash answers a DirectorySlash redirect, not the prefix row's.
-      const folder = row.path.endsWith('/index.html') ? row.path.slice(0, -'/index.html'.length) : undefined;
-      if (folder && !byPath.has(folder)) lines.push(`${apacheMapKey(folder)} 200:-`);
+      const forms = askedForms(row.path, (path) => byPath.has(path));
+      const isShadowed = (hasPrefixes && prefixRowFor(row.path, getRow)) || (findPattern && forms.some((form) => findPattern(form)));
+      if (!isShadowed) continue;
+      // Each key a request for the page looks up (its folder without the slash answers a DirectorySlash redirect).
+      for (const form of new Set([row.path, forms[2] ?? row.path])) lines.push(`${apacheMapKey(form)} 200:-`);
     } else if (row.status === 404 || row.status === 410) {
       lines.push(`${key} ${row.status}:-`);
     } else if (isOpen(row)) {
       lines.push(`${key} o${row.status}:${locationFor(row.source)}`);
     } else {
-      const { status, location } = collapseChain(answerHops({ row, target: row.source }, getRow), '', locationFor);
+      const { status, location } = collapseChain(answerHops({ row, target: row.source }, getRow, findPattern), '', locationFor);
       lines.push(`${key} ${status}:${location}`);
     }
   }
@@ -118,8 +138,11 @@ RewriteRule ^(/(?:[^/]*/){${depth}})(.*)$ - [E=PM_PV:%1,E=PM_REST:$2]`);
 # "200:" in the map, so it keeps its own answer), the longest folder of the path with a
 # prefix row, each depth looked up, deepest first; then its answer. Skipped when the map
 # holds no prefix row, and for a path whose top folder holds none (unless the root has one).
+# A path beyond ASCII or with a control character goes to the runtime, which looks up its
+# NFC form (exact rows first) or refuses it.
 RewriteCond \${pm_map:${PREFIX_SENTINEL}|-} ^-$ [OR]
-RewriteCond ${lookup} !^-$
+RewriteCond ${lookup} !^-$ [OR]
+RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_BYTES}
 RewriteRule ^ - [S=${gated + 3}]
 RewriteCond %{ENV:PM_KEY} ^(/[^/]*/)
 RewriteCond \${pm_map:${TOP_FOLDER_SENTINEL}\${pm_escape:%1}|-} !^-$
@@ -133,14 +156,84 @@ ${answers.join('\n')}
 `;
 }
 
+/** Literal text for a RewriteRule substitution: mod_rewrite's own $ and % escaped. */
+function substitutionText(text: string): string {
+  return text.replace(/[$%]/g, (char) => `\\${char}`);
+}
+
+/** An open pattern row's target as a substitution: literal parts as in a Location, each capture escaped as the runtime escapes it. */
+function patternSubstitution(target: string): string {
+  let out = '';
+  let last = 0;
+  for (const reference of target.matchAll(TARGET_REFERENCE)) {
+    const [whole, lower, plain] = reference;
+    out += substitutionText(locationFor(target.slice(last, reference.index)));
+    out += lower ? `\${pm_escape:\${pm_lower:$${lower}}}` : `\${pm_escape:$${plain}}`;
+    last = reference.index + whole.length;
+  }
+  return out + substitutionText(locationFor(target.slice(last)));
+}
+
+/**
+ * The RewriteRules answering one pattern row: the row's own regular expression (matched, as
+ * the runtime matches it, on the path as asked) and its target. A redirect target with a
+ * #fragment and no query of its own gets the request's query put before the fragment.
+ */
+function patternRowRules(row: MapRow, getRow: (path: string) => MapRow | undefined, findPattern: PatternLookup): string[] {
+  const { source, isCaseless } = patternOf(row.path);
+  const checked = checkPattern(source, isCaseless);
+  if ('problem' in checked) throw new Error(`pattern row ${row.path} ${checked.problem}`);
+  const pattern = quoted(checked.forApache, true);
+  const caseless = isCaseless ? ',NC' : '';
+  if (row.status === 404) return [`RewriteRule ${pattern} - [R=404,L${caseless}]`];
+  if (row.status === 410) return [`RewriteRule ${pattern} - [G${caseless}]`];
+  let status = row.status;
+  let substitution: string;
+  if (isOpen(row)) {
+    substitution = patternSubstitution(row.source);
+  } else {
+    // A fixed target: the chain it starts already followed, as for an exact row.
+    const collapsed = collapseChain(answerHops({ row, target: row.source }, getRow, findPattern), '', locationFor);
+    status = collapsed.status;
+    substitution = substitutionText(collapsed.location);
+  }
+  const flags = `[R=${status},NE,L,UnsafeAllow3F${caseless}]`;
+  const { base, query, fragment } = targetParts(substitution);
+  const rules = [`RewriteRule ${pattern} ${quoted(substitution, true)} ${flags}`];
+  if (fragment !== '' && query === '') rules.unshift(`RewriteCond %{QUERY_STRING} .\nRewriteRule ${pattern} ${quoted(`${base}?%{QUERY_STRING}${fragment}`, true)} ${flags}`);
+  return rules;
+}
+
+/**
+ * The rules for pattern rows, in their order, after exact and prefix rows: skipped for a path
+ * the map has an entry for (a page a pattern would match is "200:" there), and for a path
+ * beyond ASCII or with a control character, which the runtime answers (it matches the path's
+ * NFC form, as it looks every path up, or refuses it; Apache sees the bytes the browser sent).
+ */
+function renderPatternRules(rows: readonly MapRow[], lookup: string): string {
+  const patternRows = rows.filter((row) => isPatternPath(row.path));
+  if (patternRows.length === 0) return '';
+  const byPath = new Map(rows.map((row) => [row.path, row]));
+  const findPattern = patternMatcher(patternRows);
+  const rules = patternRows.flatMap((row) => patternRowRules(row, (path) => byPath.get(path), findPattern));
+  return `# Pattern rows ("~^/old/(.*)\\.html$"), first match wins. A change to them changes this file:
+# reload Apache (apachectl graceful) after a build that reports it.
+RewriteMap pm_lower int:tolower
+RewriteCond ${lookup} !^-$ [OR]
+RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_BYTES}
+RewriteRule ^ - [S=${rules.length}]
+${rules.join('\n')}
+`;
+}
+
 /** Quote a path for an Apache directive argument. Paths with quotes or control characters are refused. */
-function quoted(value: string): string {
-  if (/["\\\p{Cc}]/u.test(value)) throw new Error(`cannot put ${JSON.stringify(value)} into an Apache configuration`);
+function quoted(value: string, mayHaveBackslash = false): string {
+  if ((mayHaveBackslash ? /["\p{Cc}]/u : /["\\\p{Cc}]/u).test(value)) throw new Error(`cannot put ${JSON.stringify(value)} into an Apache configuration`);
   return `"${value}"`;
 }
 
 /** The configuration to Include inside the VirtualHost whose DocumentRoot is public/. */
-export function renderApacheConfig(config: Pick<Config, 'publicDir' | 'legacyDir' | 'apacheDir' | 'runtimeAddress'>, isDbm = true): string {
+export function renderApacheConfig(config: Pick<Config, 'publicDir' | 'legacyDir' | 'apacheDir' | 'runtimeAddress'>, isDbm = true, rows: readonly MapRow[] = []): string {
   const map = isDbm ? `dbm=db:${join(config.apacheDir, APACHE_DBM_FILE)}` : `txt:${join(config.apacheDir, APACHE_MAP_FILE)}`;
   const { host, port } = config.runtimeAddress;
   const runtime = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -224,6 +317,7 @@ RewriteCond ${lookup} ^404:
 RewriteRule ^ - [R=404,L]
 
 ${renderPrefixRules(lookup)}
+${renderPatternRules(rows, lookup)}
 # A page whose path is also a folder of other pages lives inside that folder. (A decoded "?"
 # in the path would end the rewritten URL there, so such rare pages go to the runtime.)
 RewriteCond %{ENV:PM_KEY} !\\?
@@ -257,6 +351,8 @@ async function writeDbm(tool: string, txtFile: string, dbmFile: string): Promise
 export interface ApacheState {
   hash: string;
   files: Record<string, string>;
+  /** The configuration's own hash: when it changes (pattern rows do), Apache needs a reload. */
+  configHash?: string;
 }
 
 async function signatureOfFile(file: string): Promise<string | undefined> {
@@ -273,26 +369,30 @@ async function isCurrent(state: ApacheState | undefined, hash: string): Promise<
 /**
  * Write the map, its DBM form and the configuration unless `previous` (from the database) shows
  * them current. `tool` is httxt2dbm (null: none). Returns the state to record once the build
- * has succeeded, and a warning to show when the map had to stay in txt form.
+ * has succeeded, and what to tell: the map had to stay in txt form, Apache must be reloaded.
  */
 export async function writeApacheConfig(
   config: Config,
   rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[],
   previous: ApacheState | undefined,
   tool = findHttxt2dbm() ?? null,
-): Promise<{ state: ApacheState; warning?: string }> {
+): Promise<{ state: ApacheState; warnings: string[] }> {
   const txtFile = join(config.apacheDir, APACHE_MAP_FILE);
   const dbmFile = join(config.apacheDir, APACHE_DBM_FILE);
   const confFile = join(config.apacheDir, APACHE_CONFIG_FILE);
   const mapText = renderApacheMap(rows);
-  const confText = renderApacheConfig(config, tool !== null);
+  const confText = renderApacheConfig(config, tool !== null, rows);
   const hash = hashParts(mapText, confText, tool ?? '');
-  const warning = tool ? undefined : 'httxt2dbm (apache2-utils) not found: the Apache map stays a txt map, scanned line by line on each cache miss';
-  if (await isCurrent(previous, hash)) return { state: previous!, warning };
+  const dbmWarning = tool ? undefined : 'httxt2dbm (apache2-utils) not found: the Apache map stays a txt map, scanned line by line on each cache miss';
+  if (await isCurrent(previous, hash)) return { state: previous!, warnings: dbmWarning ? [dbmWarning] : [] };
+  const configHash = hashParts(confText);
+  // The map is re-read by Apache by itself; its configuration (pattern rows are rules) is not.
+  const reloadWarning = previous?.configHash !== undefined && previous.configHash !== configHash ? `${confFile} changed: reload Apache (apachectl graceful) for it to take effect` : undefined;
+  const warnings = [dbmWarning, reloadWarning].filter((warning) => warning !== undefined);
   await writeFileAtomic(txtFile, mapText);
   if (tool) await writeDbm(tool, txtFile, dbmFile);
   await writeFileAtomic(confFile, confText);
   const files: Record<string, string> = {};
   for (const file of tool ? [txtFile, dbmFile, confFile] : [txtFile, confFile]) files[file] = (await signatureOfFile(file)) ?? '';
-  return { state: { hash, files }, warning };
+  return { state: { hash, files, configHash }, warnings };
 }

@@ -379,9 +379,9 @@ export class SiteBuilder {
     const { config, store } = this;
     try {
       const previous = store.getState(APACHE_STATE_KEY);
-      const { state, warning } = await writeApacheConfig(config, rows, previous === undefined ? undefined : (JSON.parse(previous) as ApacheState));
+      const { state, warnings } = await writeApacheConfig(config, rows, previous === undefined ? undefined : (JSON.parse(previous) as ApacheState));
       store.setState(APACHE_STATE_KEY, JSON.stringify(state));
-      if (warning) report.warnings.push(warning);
+      report.warnings.push(...warnings);
     } catch (error) {
       report.counts.failed++;
       report.failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}`, isMissingSource: false });

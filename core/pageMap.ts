@@ -7,9 +7,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError, InvalidRowError, PagemapError } from './errors.js';
-import { canonicalRowPath, pathForExport } from './pagePath.js';
+import { canonicalRowPath, isPrefixPath, pathForExport } from './pagePath.js';
 import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, validateRow } from './pageRow.js';
-import { loopThrough } from './redirects.js';
+import { isPatternPath, patternMatcher } from './patterns.js';
+import { type PatternLookup, loopThrough } from './redirects.js';
 
 /** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */
 export interface OutputRecord {
@@ -84,6 +85,9 @@ const MIGRATIONS: readonly string[] = [
      value TEXT NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX misses_by_rank ON misses (count, last_seen);`,
+  // 4: pattern rows' order (mod_rewrite's: the first that matches answers); NULL for other rows.
+  `ALTER TABLE pages ADD COLUMN rank INTEGER;
+   CREATE INDEX pages_by_rank ON pages (rank) WHERE rank IS NOT NULL;`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -139,10 +143,15 @@ export function databaseProblem(file: string, error: unknown): DatabaseError | u
 function prepareStatements(db: Database.Database) {
   return {
     get: db.prepare<[string], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE path = ?'),
-    all: db.prepare<[], PageRow>('SELECT path, status, source, created, updated, origin FROM pages ORDER BY path'),
+    // Exact and prefix rows by path ('~' sorts after every '/' path), then pattern rows in their order.
+    allPaths: db.prepare<[], PageRow>("SELECT path, status, source, created, updated, origin FROM pages WHERE path < '~' ORDER BY path"),
+    patterns: db.prepare<[], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE rank IS NOT NULL ORDER BY rank'),
+    lastRank: db.prepare<[], { rank: number | null }>('SELECT max(rank) AS rank FROM pages WHERE rank IS NOT NULL'),
+    rankOf: db.prepare<[string], { rank: number | null }>('SELECT rank FROM pages WHERE path = ?'),
+    setRank: db.prepare<[number, string]>('UPDATE pages SET rank = ? WHERE path = ?'),
     count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM pages'),
     below: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM pages WHERE path > ? AND path < ? AND status = 200 LIMIT 1'),
-    insert: db.prepare('INSERT INTO pages (path, status, source, created, updated, origin) VALUES (@path, @status, @source, @now, @now, @origin)'),
+    insert: db.prepare('INSERT INTO pages (path, status, source, created, updated, origin, rank) VALUES (@path, @status, @source, @now, @now, @origin, @rank)'),
     update: db.prepare('UPDATE pages SET status = @status, source = @source, updated = @now, origin = @origin WHERE path = @path'),
     remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
     removeAll: db.prepare('DELETE FROM pages'),
@@ -174,6 +183,7 @@ function prepareStatements(db: Database.Database) {
     journal: db.prepare<[], JournalEntry>('SELECT dir, owner, pid FROM build_journal'),
     addJournal: db.prepare('INSERT OR IGNORE INTO build_journal (dir, owner, pid) VALUES (@dir, @owner, @pid)'),
     removeJournal: db.prepare<[string]>('DELETE FROM build_journal WHERE owner = ?'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     getState: db.prepare<[string], { value: string }>('SELECT value FROM build_state WHERE key = ?'),
     setState: db.prepare<[string, string]>('INSERT OR REPLACE INTO build_state (key, value) VALUES (?, ?)'),
     topMisses: db.prepare<[number], MissRecord>(
@@ -193,6 +203,8 @@ export class PageMapStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** The misses table's row count, once known (only recordMisses changes it). */
   private missRows: number | undefined;
+  /** Pattern rows compiled, as of a data_version; dropped by this connection's own writes, which data_version does not count. */
+  private patternCache: { version: number; find: PatternLookup } | undefined;
 
   constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
@@ -254,10 +266,20 @@ export class PageMapStore {
     return this.statements.below.get(path + '/', path + '0') !== undefined;
   }
 
-  /** Every row, ordered by path. */
+  /** Every row: exact and prefix rows by path, then pattern rows in their order. */
   all(): PageRow[] {
-    return this.statements.all.all();
+    return [...this.statements.allPaths.all(), ...this.statements.patterns.all()];
   }
+
+  /**
+   * The first pattern row matching a path as asked, its target filled in; undefined when none
+   * does. Compiled once, again after a write here or in another process (data_version).
+   */
+  readonly findPattern: PatternLookup = (asked) => {
+    const version = this.dataVersion();
+    if (this.patternCache?.version !== version) this.patternCache = { version, find: patternMatcher(this.statements.patterns.all()) };
+    return this.patternCache.find(asked);
+  };
 
   count(): number {
     return this.statements.count.get()!.n;
@@ -269,17 +291,25 @@ export class PageMapStore {
     if (filter.status !== undefined) (where.push('status = @status'), (params.status = filter.status));
     if (filter.origin !== undefined) (where.push('origin = @origin'), (params.origin = filter.origin));
     if (filter.search) (where.push("path LIKE @search ESCAPE '\\'"), (params.search = likePattern(filter.search)));
-    const sql = `SELECT path, status, source, created, updated, origin FROM pages${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY path`;
+    const sql = `SELECT path, status, source, created, updated, origin FROM pages${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY rank IS NOT NULL, rank, path`;
     return this.db.prepare<[Record<string, unknown>], PageRow>(sql).all(params);
   }
 
-  private write(row: ValidRow, origin: Origin, now: string): SetOutcome {
+  /**
+   * Insert or update one row. A new pattern row goes after the others unless `rank` places it;
+   * an existing one keeps its place unless `rank` moves it.
+   */
+  private write(row: ValidRow, origin: Origin, now: string, rank?: number): SetOutcome {
+    this.patternCache = undefined;
     const existing = this.statements.get.get(row.path);
     if (!existing) {
-      this.statements.insert.run({ ...row, origin, now });
+      const place = isPatternPath(row.path) ? (rank ?? (this.statements.lastRank.get()!.rank ?? 0) + 1) : null;
+      this.statements.insert.run({ ...row, origin, now, rank: place });
       return 'added';
     }
-    if (existing.status === row.status && existing.source === row.source) return 'unchanged';
+    const isMoved = rank !== undefined && this.statements.rankOf.get(row.path)!.rank !== rank;
+    if (isMoved) this.statements.setRank.run(rank, row.path);
+    if (existing.status === row.status && existing.source === row.source) return isMoved ? 'updated' : 'unchanged';
     this.statements.update.run({ ...row, origin, now });
     return 'updated';
   }
@@ -299,17 +329,25 @@ export class PageMapStore {
       .immediate();
   }
 
-  /** Throw, naming the cycle, when a redirect among `rows` now leads back to itself (the transaction then rolls back). */
+  /**
+   * Throw, naming the cycle, when a redirect among `rows` now leads back to itself (the
+   * transaction then rolls back). A prefix or pattern row among them may close a loop through
+   * any row it answers, so then every redirect in the map is followed again.
+   */
   private refuseLoops(rows: readonly ValidRow[]): void {
     const getRow = (path: string) => this.statements.get.get(path);
-    for (const row of rows) {
-      const cycle = loopThrough(row, getRow);
+    const findPattern = patternMatcher(this.statements.patterns.all());
+    const isOpenEdit = rows.some((row) => isPatternPath(row.path) || isPrefixPath(row.path));
+    // The batch first, so that the loop is named from the row being written when it can be.
+    for (const row of isOpenEdit ? [...rows, ...this.all()] : rows) {
+      const cycle = loopThrough(row, getRow, findPattern);
       if (cycle) throw new InvalidRowError(`${pathForExport(row.path)}: would make a redirect loop: ${cycle.map(pathForExport).join(' → ')}`);
     }
   }
 
   /** Remove a row; false when there was none. */
   remove(path: string): boolean {
+    this.patternCache = undefined;
     return this.statements.remove.run(canonicalRowPath(path)).changes > 0;
   }
 
@@ -320,14 +358,17 @@ export class PageMapStore {
   applyRows(rows: readonly ValidRow[], origin: Origin, options: { replace?: boolean } = {}): ImportSummary {
     const summary: ImportSummary = { added: 0, updated: 0, unchanged: 0, removed: 0 };
     const now = this.now().toISOString();
+    this.patternCache = undefined;
     this.db.transaction(() => {
       if (options.replace) {
         const keep = new Set(rows.map((r) => r.path));
-        for (const row of this.statements.all.all()) {
+        for (const row of this.all()) {
           if (!keep.has(row.path)) (this.statements.remove.run(row.path), summary.removed++);
         }
       }
-      for (const row of rows) summary[this.write(row, origin, now)]++;
+      // Replacing, the batch's pattern rows take the batch's order; otherwise new ones go last.
+      let rank = 0;
+      for (const row of rows) summary[this.write(row, origin, now, options.replace && isPatternPath(row.path) ? ++rank : undefined)]++;
       this.refuseLoops(rows);
     }).immediate();
     return summary;
@@ -338,7 +379,7 @@ export class PageMapStore {
     const now = this.now().toISOString();
     const added: ValidRow[] = [];
     this.db.transaction(() => {
-      for (const row of rows) if (!this.statements.get.get(row.path)) (this.statements.insert.run({ ...row, origin, now }), added.push(row));
+      for (const row of rows) if (!this.statements.get.get(row.path)) (this.statements.insert.run({ ...row, origin, now, rank: null }), added.push(row));
     }).immediate();
     return added;
   }
@@ -427,7 +468,7 @@ export class PageMapStore {
 
   /** Changes whenever another connection commits: how a running server notices CLI edits. */
   dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return this.statements.dataVersion.get() as number;
   }
 
   close(): void {

@@ -135,6 +135,7 @@ export function escapePath(path: string): string {
  * with its `*`: `/topics/xml/*`.
  */
 export function pathForExport(path: string): string {
+  if (path.startsWith('~')) return path; // a pattern row: the regular expression as written
   return isPrefixPath(path) ? escapePath(path) + '*' : escapePath(path);
 }
 
@@ -146,15 +147,17 @@ export const MAX_PREFIX_DEPTH = 16;
  * exact path never does (a trailing slash is stored as `/index.html`).
  */
 export function isPrefixPath(path: string): boolean {
-  return path.endsWith('/');
+  return path.startsWith('/') && path.endsWith('/');
 }
 
 /**
- * The stored form of a row path as people write it: an exact path (canonicalPath), or a
- * prefix row's path when it ends in `/*` (`/topics/xml/*` → `/topics/xml/`, `/*` → `/`,
- * covering the subtree). A literal `*` at the end is written `%2A`.
+ * The stored form of a row path as people write it: an exact path (canonicalPath), a prefix
+ * row's path when it ends in `/*` (`/topics/xml/*` → `/topics/xml/`, `/*` → `/`, covering the
+ * subtree; a literal `*` at the end is written `%2A`), or a pattern row's, which starts with
+ * `~` and is kept as written.
  */
 export function canonicalRowPath(input: string): string {
+  if (typeof input === 'string' && input.startsWith('~')) return input; // a pattern row: checked with its row (core/patterns.ts)
   if (typeof input !== 'string' || !input.endsWith('/*')) return canonicalPath(input);
   const prefix = canonicalPath(input.slice(0, -1)).slice(0, -'index.html'.length);
   if (prefix.split('/').length - 2 > MAX_PREFIX_DEPTH) throw new InvalidRowError(`path ${quoteText(input)} names a folder more than ${MAX_PREFIX_DEPTH} deep; a prefix row covers at most that`);
@@ -199,6 +202,13 @@ const URI_SAFE = /^[A-Za-z0-9$\-_.+!*'(),:;@&=/~]$/;
  */
 export function intEscape(text: string): string {
   return percentEncode(text, (char) => URI_SAFE.test(char)).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+}
+
+/** intEscape for bytes held one per character (a regular expression's capture on a path's UTF-8 bytes, which may split a character). */
+export function intEscapeBytes(bytes: string): string {
+  let out = '';
+  for (const char of bytes) out += URI_SAFE.test(char) ? char : '%' + char.charCodeAt(0).toString(16).padStart(2, '0');
+  return out;
 }
 
 // RFC 3986 pchar, minus the few that confuse people or tools when left bare.

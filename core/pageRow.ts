@@ -3,8 +3,10 @@
  * write — CLI, import, discovery — passes through validateRow, so the table never holds a
  * row the build, the runtime or Apache would misread.
  */
+import { randomBytes } from 'node:crypto';
 import { InvalidRowError } from './errors.js';
 import { canonicalPath, canonicalRowPath, isPrefixPath, pathForExport, problemWithRelativePath, quoteText, showText } from './pagePath.js';
+import { checkPattern, isPatternPath, patternOf, problemWithPatternTarget } from './patterns.js';
 
 export const STATUSES = [200, 301, 302, 404, 410] as const;
 export type Status = (typeof STATUSES)[number];
@@ -110,6 +112,15 @@ function problemWithPageSource(source: string): string | undefined {
   return undefined;
 }
 
+/** A pattern row's regular expression checked (the shared core of Node and PCRE), and its status. */
+function checkPatternRow(path: string, status: Status): { groups: number } {
+  if (status === 200) throw new InvalidRowError(`${showText(path)}: a pattern row redirects or retires what it matches (301, 302, 404 or 410); a page needs a path of its own`);
+  const { source, isCaseless } = patternOf(path);
+  const checked = checkPattern(source, isCaseless);
+  if ('problem' in checked) throw new InvalidRowError(`${showText(path)}: the pattern ${checked.problem}`);
+  return checked;
+}
+
 /**
  * Check a row and return it in stored form: canonical path, numeric status, a page source
  * taken literally, a redirect target normalised (normaliseTarget), empty for 404/410. Throws
@@ -125,11 +136,19 @@ export function validateRow(input: RowInput): ValidRow {
   if (status === 200 && isPrefixPath(path)) {
     throw new InvalidRowError(`${pathForExport(path)}: a prefix row redirects or retires a whole subtree (301, 302, 404 or 410); a page needs a path of its own`);
   }
+  const pattern = isPatternPath(path) ? checkPatternRow(path, status) : undefined;
   let source = status === 404 || status === 410 ? '' : (input.source ?? '');
   if (isRedirect(status)) {
-    const normalised = normaliseTarget(source, path);
+    // A pattern row's $N and ${lowercase:$N} stand aside while the target is normalised (a URL
+    // parser would escape the braces), as lower-case letters a host keeps: a fresh nonce each time.
+    const references: string[] = [];
+    const nonce = pattern ? `pm${randomBytes(6).toString('hex')}r` : '';
+    const masked = pattern ? source.replace(/\$\{[^}]*\}|\$[0-9]/g, (reference) => `${nonce}${references.push(reference) - 1}x`) : source;
+    const normalised = normaliseTarget(masked, path);
     if ('problem' in normalised) throw new InvalidRowError(`${showText(path)}: ${normalised.problem}`);
-    source = normalised.target;
+    source = !pattern ? normalised.target : normalised.target.replace(new RegExp(`${nonce}(\\d+)x`, 'g'), (_whole, index: string) => references[Number(index)]!);
+    const problem = pattern && problemWithPatternTarget(source, pattern.groups);
+    if (problem) throw new InvalidRowError(`${showText(path)}: its target ${problem}`);
   }
   const problem = status === 200 ? problemWithPageSource(source) : undefined;
   if (problem) throw new InvalidRowError(`${showText(path)}: ${problem}`);

@@ -11,15 +11,19 @@
  */
 import { canonicalPath, intEscape, isPrefixPath } from './pagePath.js';
 import type { PageRow } from './pageRow.js';
+import { fillTarget, hasReferences, isPatternPath, patternMatcher } from './patterns.js';
 
 type Row = Pick<PageRow, 'path' | 'status' | 'source'>;
 export type Lookup = (path: string) => Row | undefined;
 
-/** One redirect on the way: the row, and the target it gives this request (a prefix row's `*` filled in). */
+/** One redirect on the way: the row, and the target it gives this request (a prefix row's `*` or a pattern row's captures filled in). */
 export interface Hop {
   row: Row;
   target: string;
 }
+
+/** The first pattern row matching a path as asked, its target filled in (core/patterns.ts patternMatcher); none when the map has none. */
+export type PatternLookup = (asked: string) => Hop | undefined;
 
 /** How many redirects a chain may hold before it is taken for a loop whatever its rows say. */
 const MAX_HOPS = 32;
@@ -65,24 +69,27 @@ export function expandTarget(target: string, rest: string): string {
   return star < 0 ? target : target.slice(0, star) + intEscape(rest) + target.slice(star + 1);
 }
 
-/** Whether a row's target depends on the rest of the path it answers (a prefix row with a `*`). */
+/** Whether a row's target depends on the path it answers: a prefix row with a `*`, a pattern row naming captures. */
 export function isOpen(row: Row): boolean {
+  if (isPatternPath(row.path)) return hasReferences(row.source);
   return isPrefixPath(row.path) && row.source.includes('*');
 }
 
 /**
  * The redirect a target leads on to, if any: the exact row at its path, else (unless a page's
- * folder answers it: DirectorySlash) the prefix row over it, its target filled in.
+ * folder answers it: DirectorySlash) the prefix row over it, else the first pattern row that
+ * matches it, its target filled in.
  */
-function nextHop(target: string, getRow: Lookup): Hop | undefined {
+function nextHop(target: string, getRow: Lookup, findPattern?: PatternLookup): Hop | undefined {
   const named = targetPath(target);
   if (!named) return undefined;
   const exact = getRow(named.path);
   if (exact) return isRedirectRow(exact) ? { row: exact, target: exact.source } : undefined;
   if (named.asked === named.path && getRow(named.path + '/index.html')?.status === 200) return undefined;
   const prefix = prefixRowFor(named.asked, getRow);
-  if (!isRedirectRow(prefix?.row)) return undefined;
-  return { row: prefix.row, target: expandTarget(prefix.row.source, prefix.rest) };
+  if (prefix) return isRedirectRow(prefix.row) ? { row: prefix.row, target: expandTarget(prefix.row.source, prefix.rest) } : undefined;
+  const pattern = findPattern?.(named.asked);
+  return isRedirectRow(pattern?.row) ? pattern : undefined;
 }
 
 /**
@@ -90,11 +97,11 @@ function nextHop(target: string, getRow: Lookup): Hop | undefined {
  * another redirect. `cycle` is set (the row paths, the first repeated last) when the chain
  * comes back on itself.
  */
-export function followChain(first: Hop, getRow: Lookup): { hops: Hop[]; cycle?: string[] } {
+export function followChain(first: Hop, getRow: Lookup, findPattern?: PatternLookup): { hops: Hop[]; cycle?: string[] } {
   const hops = [first];
   const seen = new Set([first.row.path]);
   while (hops.length <= MAX_HOPS) {
-    const next = nextHop(hops[hops.length - 1]!.target, getRow);
+    const next = nextHop(hops[hops.length - 1]!.target, getRow, findPattern);
     if (!next) return { hops };
     if (seen.has(next.row.path)) return { hops, cycle: [...hops.map((hop) => hop.row.path), next.row.path] };
     seen.add(next.row.path);
@@ -103,13 +110,13 @@ export function followChain(first: Hop, getRow: Lookup): { hops: Hop[]; cycle?: 
   return { hops, cycle: hops.map((hop) => hop.row.path) };
 }
 
-/** The hops a request for a redirect row goes through: one for an open prefix row, the whole chain otherwise. */
-export function answerHops(first: Hop, getRow: Lookup): Hop[] {
-  return isOpen(first.row) ? [first] : followChain(first, getRow).hops;
+/** The hops a request for a redirect row goes through: one for an open row, the whole chain otherwise. */
+export function answerHops(first: Hop, getRow: Lookup, findPattern?: PatternLookup): Hop[] {
+  return isOpen(first.row) ? [first] : followChain(first, getRow, findPattern).hops;
 }
 
 /** Split a URL reference into what comes before the query, the query (with `?`) and the fragment (with `#`). */
-function parts(reference: string): { base: string; query: string; fragment: string } {
+export function targetParts(reference: string): { base: string; query: string; fragment: string } {
   const hashAt = reference.indexOf('#');
   const beforeHash = hashAt < 0 ? reference : reference.slice(0, hashAt);
   const fragment = hashAt < 0 ? '' : reference.slice(hashAt);
@@ -123,7 +130,7 @@ function parts(reference: string): { base: string; query: string; fragment: stri
  * (RFC 9110 10.2.2).
  */
 export function followRedirect(from: { query: string; fragment: string }, target: string): { location: string; query: string; fragment: string } {
-  const next = parts(target);
+  const next = targetParts(target);
   const query = next.query || from.query;
   const fragment = next.fragment || from.fragment;
   return { location: next.base + query + fragment, query, fragment };
@@ -142,22 +149,35 @@ export function collapseChain(hops: readonly Hop[], query = '', encode: (target:
 }
 
 /**
- * The loop a redirect row closes, if any: its chain coming back on itself, or, for a prefix
- * row, a subtree sent into a place that leads back into it.
+ * The target a redirect row gives some path it answers: a prefix row's `*` and a pattern row's
+ * captures filled with a probe name. Any name shows a subtree or a pattern sent into itself.
  */
-export function loopThrough(row: Row, getRow: Lookup): string[] | undefined {
-  if (!isRedirectRow(row)) return undefined;
-  const first = { row, target: isPrefixPath(row.path) ? expandTarget(row.source, PROBE) : row.source };
-  return followChain(first, getRow).cycle;
+function probeTarget(row: Row): string {
+  if (isPatternPath(row.path)) return fillTarget(row.source, Array(10).fill(PROBE));
+  return isPrefixPath(row.path) ? expandTarget(row.source, PROBE) : row.source;
 }
 
-/** Every chain of two hops or more that starts at an exact row or a prefix row without `*`: the row paths it passes, then where it ends. */
+/**
+ * The loop a redirect row closes, if any: its chain coming back on itself, or, for a prefix or
+ * pattern row, the paths it answers sent to a place that leads back to it.
+ */
+export function loopThrough(row: Row, getRow: Lookup, findPattern?: PatternLookup): string[] | undefined {
+  if (!isRedirectRow(row)) return undefined;
+  return followChain({ row, target: probeTarget(row) }, getRow, findPattern).cycle;
+}
+
+/**
+ * Every chain of two hops or more that starts at a row whose target is fixed (not an open
+ * prefix or pattern row): the row paths it passes, then where it ends. `rows` in the map's
+ * order, pattern rows last in theirs.
+ */
 export function chainsIn(rows: readonly Row[]): string[][] {
   const byPath = new Map(rows.map((row) => [row.path, row]));
+  const findPattern = patternMatcher(rows.filter((row) => isPatternPath(row.path)));
   const chains: string[][] = [];
   for (const row of rows) {
     if (!isRedirectRow(row) || isOpen(row)) continue;
-    const { hops } = followChain({ row, target: row.source }, (path) => byPath.get(path));
+    const { hops } = followChain({ row, target: row.source }, (path) => byPath.get(path), findPattern);
     if (hops.length > 1) chains.push([...hops.map((hop) => hop.row.path), hops[hops.length - 1]!.target]);
   }
   return chains;

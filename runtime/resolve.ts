@@ -5,7 +5,7 @@
  */
 import { ASSET_PREFIX, DATA_PREFIX, encodePath, isHidden, locationFor } from '../core/pagePath.js';
 import type { PageRow } from '../core/pageRow.js';
-import { type Hop, answerHops, collapseChain, expandTarget, followRedirect, prefixRowFor } from '../core/redirects.js';
+import { type Hop, type PatternLookup, answerHops, collapseChain, expandTarget, followRedirect, prefixRowFor } from '../core/redirects.js';
 import { parseRequestTarget } from './requestPath.js';
 
 export type Resolution =
@@ -29,15 +29,16 @@ function queryOf(query: string): string {
  * A redirect's answer: a chain in one hop (an open prefix row's alone), the request's query
  * passed on unless a target has its own, each target encoded for the header.
  */
-function redirectFrom(first: Hop, query: string, getRow: (path: string) => PageRow | undefined): Resolution {
-  return { kind: 'redirect', ...collapseChain(answerHops(first, getRow), queryOf(query), locationFor) };
+function redirectFrom(first: Hop, query: string, getRow: (path: string) => PageRow | undefined, findPattern?: PatternLookup): Resolution {
+  return { kind: 'redirect', ...collapseChain(answerHops(first, getRow, findPattern), queryOf(query), locationFor) };
 }
 
 /**
  * Resolve one request. `getRow` takes a stored row path: an exact path, or a prefix row's
- * (ending in `/`). Order: the exact row, DirectorySlash, the longest prefix row, a miss.
+ * (ending in `/`); `findPattern` the path as asked. Order: the exact row, DirectorySlash, the
+ * longest prefix row, the first pattern row that matches, a miss.
  */
-export function resolveRequest(method: string, rawUrl: string, getRow: (path: string) => PageRow | undefined): Resolution {
+export function resolveRequest(method: string, rawUrl: string, getRow: (path: string) => PageRow | undefined, findPattern?: PatternLookup): Resolution {
   if (!SERVED_METHODS.includes(method as (typeof SERVED_METHODS)[number])) {
     return { kind: 'error', status: 405, reason: `method ${method} not allowed` };
   }
@@ -54,7 +55,7 @@ export function resolveRequest(method: string, rawUrl: string, getRow: (path: st
   const row = getRow(target.path);
   if (row) {
     if (row.status === 200) return { kind: 'page', row };
-    if (row.status === 301 || row.status === 302) return redirectFrom({ row, target: row.source }, target.query, getRow);
+    if (row.status === 301 || row.status === 302) return redirectFrom({ row, target: row.source }, target.query, getRow, findPattern);
     return { kind: 'status', status: row.status, path: row.path };
   }
   // Apache's DirectorySlash: /doc answers 301 to /doc/ when /doc/index.html is a page.
@@ -66,8 +67,14 @@ export function resolveRequest(method: string, rawUrl: string, getRow: (path: st
   const prefix = prefixRowFor(asked, getRow);
   if (prefix) {
     const { row: prefixRow, rest } = prefix;
-    if (prefixRow.status === 301 || prefixRow.status === 302) return redirectFrom({ row: prefixRow, target: expandTarget(prefixRow.source, rest) }, target.query, getRow);
+    if (prefixRow.status === 301 || prefixRow.status === 302) return redirectFrom({ row: prefixRow, target: expandTarget(prefixRow.source, rest) }, target.query, getRow, findPattern);
     if (prefixRow.status === 404 || prefixRow.status === 410) return { kind: 'status', status: prefixRow.status, path: target.path };
+  }
+  const pattern = findPattern?.(asked);
+  if (pattern) {
+    const { row: patternRow } = pattern;
+    if (patternRow.status === 301 || patternRow.status === 302) return redirectFrom(pattern, target.query, getRow, findPattern);
+    if (patternRow.status === 404 || patternRow.status === 410) return { kind: 'status', status: patternRow.status, path: target.path };
   }
   return { kind: 'miss', path: target.path };
 }

@@ -70,7 +70,7 @@ export class Runtime {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path));
+    let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path), this.store.findPattern);
     if (resolution.kind === 'miss') resolution = this.discover(method, url, resolution.path);
     return this.answer(req, res, resolution);
   }
@@ -78,7 +78,7 @@ export class Runtime {
   /** No row: look in the legacy tree (the index rule included), else count the miss. */
   private discover(method: string, url: string, path: string): Resolution {
     const found = discoverPath(this.config, this.store, path) ?? (path.endsWith('/index.html') ? undefined : discoverPath(this.config, this.store, path + '/index.html'));
-    if (found) return resolveRequest(method, url, (p) => this.store.getCanonical(p));
+    if (found) return resolveRequest(method, url, (p) => this.store.getCanonical(p), this.store.findPattern);
     this.misses.count(path);
     return { kind: 'status', status: 404, path };
   }

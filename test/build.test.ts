@@ -315,7 +315,7 @@ Apache('the map holds every redirect, 404 and 410 row, keyed as int:escape write
 
 Apache('without httxt2dbm the txt map is used, with a warning', async () => {
   await withBuildSite(async (site, store) => {
-    const { warning } = await writeApacheConfig(site.config, store.all(), undefined, null);
+    const { warnings: [warning] } = await writeApacheConfig(site.config, store.all(), undefined, null);
     assert.match(warning ?? '', /httxt2dbm/);
     const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
     assert.is(conf, renderApacheConfig(site.config, false));

@@ -206,9 +206,10 @@ function patternRowRules(row: MapRow, getRow: (path: string) => MapRow | undefin
 
 /**
  * The rules for pattern rows, in their order, after exact and prefix rows: skipped for a path
- * the map has an entry for (a page a pattern would match is "200:" there), and for a path
- * beyond ASCII or with a control character, which the runtime answers (it matches the path's
- * NFC form, as it looks every path up, or refuses it; Apache sees the bytes the browser sent).
+ * the map has an entry for (a page a pattern would match is "200:" there), for a file in
+ * public/ (a page, so a static request never pays for the patterns), and for a path beyond
+ * ASCII or with a control character, which the runtime answers (it matches the path's NFC
+ * form, as it looks every path up, or refuses it; Apache sees the bytes the browser sent).
  */
 function renderPatternRules(rows: readonly MapRow[], lookup: string): string {
   const patternRows = rows.filter((row) => isPatternPath(row.path));
@@ -218,9 +219,12 @@ function renderPatternRules(rows: readonly MapRow[], lookup: string): string {
   const rules = patternRows.flatMap((row) => patternRowRules(row, (path) => byPath.get(path), findPattern));
   return `# Pattern rows ("~^/old/(.*)\\.html$"), first match wins. A change to them changes this file:
 # reload Apache (apachectl graceful) after a build that reports it.
+# Skipped for a path the map has (pages a pattern matches are "200:-" there), a file public/
+# holds (a page: the stat is cheaper than trying every pattern), and one for the runtime.
 RewriteMap pm_lower int:tolower
 RewriteCond ${lookup} !^-$ [OR]
-RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_BYTES}
+RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_BYTES} [OR]
+RewriteCond %{DOCUMENT_ROOT}%{ENV:PM_KEY} -f
 RewriteRule ^ - [S=${rules.length}]
 ${rules.join('\n')}
 `;

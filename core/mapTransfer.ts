@@ -144,8 +144,8 @@ export function serialiseRejects(rejects: readonly Reject[], format: MapFormat):
   return lines.join('\n') + '\n';
 }
 
-/** Read a map file, the format by its extension; its text. */
-async function readMapText(file: string): Promise<string> {
+/** A map file's text; a PagemapError naming the file when it cannot be read. */
+export async function readMapText(file: string): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -160,12 +160,6 @@ async function readMapText(file: string): Promise<string> {
 export async function readMapFile(file: string): Promise<ValidRow[]> {
   const format = formatOf(file);
   return parseMap(await readMapText(file), format, file);
-}
-
-/** Read and parse a map file, keeping what is valid; the rejects come with it. */
-export async function readMapFileLeniently(file: string): Promise<{ rows: ValidRow[]; rejects: Reject[] }> {
-  const format = formatOf(file);
-  return parseMapLeniently(await readMapText(file), format, file);
 }
 
 /** Serialise rows; parseMap of the result gives the same rows back. */

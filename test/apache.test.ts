@@ -4,149 +4,20 @@
  * answer — status, Location, media type, body bytes — for every path we can think of.
  */
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { silentLogger } from '../core/logger.js';
-import { APACHE_CONFIG_FILE, APACHE_MAP_FILE, renderApacheMap } from '../build/apacheConfig.js';
-import { runBuild } from '../build/build.js';
-import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
+import { APACHE_MAP_FILE, renderApacheMap } from '../build/apacheConfig.js';
+import { PACKAGE_ROOT } from '../core/config.js';
 import { encodePath, escapePath } from '../core/pagePath.js';
 import { type ValidRow, validateRow } from '../core/pageRow.js';
 import { readMapFile } from '../core/mapTransfer.js';
-import type { PageMapStore } from '../core/pageMap.js';
-import { type Runtime, startRuntime } from '../runtime/server.js';
-import { type RunningApache, apacheOrSkip, checkConfig, requireApacheInCi, startApache } from './apacheHarness.js';
-import { type SiteSpec, type TempSite, withSite } from './helpers.js';
+import { apacheOrSkip, checkConfig, requireApacheInCi } from './apacheHarness.js';
+import type { SiteSpec } from './helpers.js';
+import { disagreements, rawGet, targetsFor, withStack } from './differential.js';
 import { HOSTILE } from './hostilePaths.js';
 
 const binary = apacheOrSkip('Apache differential tests');
-
-interface RawResponse {
-  status: number;
-  headers: Map<string, string>;
-  body: Buffer;
-}
-
-function dechunk(body: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = body.indexOf('\r\n', at);
-    const size = parseInt(body.subarray(at, lineEnd).toString('latin1'), 16);
-    if (!size) return Buffer.concat(parts);
-    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
-    at = lineEnd + 2 + size + 2;
-  }
-}
-
-/** One GET with the request-target exactly as given. */
-function rawGet(base: string, target: string): Promise<RawResponse> {
-  const { port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error(`timeout: ${base} ${JSON.stringify(target)}`)));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const data = Buffer.concat(chunks);
-      const split = data.indexOf('\r\n\r\n');
-      const head = data.subarray(0, split < 0 ? data.length : split).toString('latin1').split('\r\n');
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '')?.[1]);
-      if (!status) return reject(new Error(`no status from ${base} for ${JSON.stringify(target)}: ${JSON.stringify(head[0])}`));
-      const headers = new Map<string, string>();
-      for (const line of head.slice(1)) {
-        const colon = line.indexOf(':');
-        headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-      }
-      const body = split < 0 ? Buffer.alloc(0) : data.subarray(split + 4);
-      resolve({ status, headers, body: headers.get('transfer-encoding') === 'chunked' ? dechunk(body) : body });
-    });
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1');
-  });
-}
-
-/** What must agree: Location as path and query (Apache makes it absolute), body only where a page is the answer. */
-function comparable(response: RawResponse, base: string) {
-  const location = response.headers.get('location');
-  const isPage = [200, 404, 410].includes(response.status);
-  return {
-    status: response.status,
-    location: location === undefined ? undefined : location.startsWith(base) ? location.slice(base.length) : location,
-    type: isPage ? (response.headers.get('content-type') ?? null) : undefined,
-    body: isPage ? response.body.toString('base64') : undefined,
-  };
-}
-
-interface Stack {
-  site: TempSite;
-  store: PageMapStore;
-  runtime: Runtime;
-  apache: RunningApache;
-  /** Request lines that reached the runtime. */
-  runtimeLog: string[];
-}
-
-/** A site (see SiteSpec) served twice: by the runtime alone, and by Apache (generated config) with the runtime behind it. */
-function withStack(spec: SiteSpec, run: (stack: Stack) => Promise<void>): Promise<void> {
-  return withSite(spec, (site) => serveTwice(site, site.store, run));
-}
-
-async function serveTwice(site: TempSite, store: PageMapStore, run: (stack: Stack) => Promise<void>): Promise<void> {
-  const runtimeLog: string[] = [];
-  let runtime: Runtime | undefined;
-  let apache: RunningApache | undefined;
-  try {
-    runtime = await startRuntime(site.config, store, { port: 0, host: '127.0.0.1', watch: false, logger: { ...silentLogger, access: (line) => runtimeLog.push(line) } });
-    // The build writes the runtime's real address into the Apache configuration.
-    const config = resolveConfig({ configFile: site.configFile, overrides: { runtime: `127.0.0.1:${new URL(runtime.url).port}` }, env: {} });
-    const report = await runBuild(config, store);
-    assert.equal(report.failures, [], 'the site builds cleanly');
-    const apacheDir = join(site.dir, 'apache-server');
-    await mkdir(apacheDir);
-    // No DocumentRoot of its own: the generated configuration sets it.
-    apache = await startApache(binary!, apacheDir, undefined, join(config.apacheDir, APACHE_CONFIG_FILE), [
-      site.dir,
-      config.publicDir,
-      config.legacyDir,
-      config.apacheDir,
-    ]);
-    await run({ site, store, runtime, apache, runtimeLog });
-  } catch (error) {
-    if (apache) (error as Error).message += `\n--- Apache error log ---\n${(await apache.errorLog()).slice(-3000)}`;
-    throw error;
-  } finally {
-    await apache?.stop();
-    await runtime?.close();
-  }
-}
-
-/** Ask both for `targets`, one by one, and list every disagreement. */
-async function disagreements(stack: Stack, targets: readonly string[]): Promise<string[]> {
-  const problems: string[] = [];
-  for (const target of targets) {
-    const viaApache = comparable(await rawGet(stack.apache.url, target), stack.apache.url);
-    const direct = comparable(await rawGet(stack.runtime.url, target), stack.runtime.url);
-    const differs = (Object.keys(direct) as (keyof typeof direct)[]).filter((key) => direct[key] !== viaApache[key]);
-    if (differs.length) {
-      const show = (c: typeof direct) => JSON.stringify({ ...c, body: c.body === undefined ? undefined : `${Buffer.from(c.body, 'base64').length} bytes` });
-      problems.push(`${JSON.stringify(target)} differs in ${differs.join(', ')}:\n    apache  ${show(viaApache)}\n    runtime ${show(direct)}`);
-    }
-  }
-  return problems;
-}
-
-/** The request-targets that exercise a row: its URL, and for a folder index the folder with and without slash. */
-function targetsFor(path: string): string[] {
-  const targets = [encodePath(path)];
-  if (path.endsWith('/index.html')) {
-    const folder = path.slice(0, -'index.html'.length);
-    targets.push(encodePath(folder), encodePath(folder.slice(0, -1)) || '/');
-  }
-  return targets;
-}
 
 const Differential = suite('Apache and the runtime agree');
 
@@ -189,7 +60,7 @@ function row(path: string, status: number, source = ''): ValidRow {
   return validateRow({ path: escapePath(path), status, source });
 }
 
-Differential('on a generated map of 2,000 rows with awkward characters, prefixes and every status', async () => {
+Differential('on a generated map of 2,000 rows with awkward characters, pages inside pages, prefix and pattern rows, targets as people write them, and every status', async () => {
   if (!binary) return;
   const files: Record<string, string> = {};
   const rows: ValidRow[] = [];
@@ -213,10 +84,35 @@ Differential('on a generated map of 2,000 rows with awkward characters, prefixes
   }
   for (let i = 0; i < 250; i++) rows.push(row(`/nf${awkwardPath(i + 3000, 1)}`, 404));
   for (let i = 0; i < 250; i++) rows.push(row(`/gone${awkwardPath(i + 4000, 1 + (i % 2))}`, 410));
+  // Targets as people write them, normalised as a browser reads them: host case, spaces, default ports, bare %.
+  const written = (i: number) => [`http://Example.ORG/a b/${i}`, `HTTPS://example.org:443/x/${i}/`, `/café ${i}`, `http://example.org/100%/${i}`, `  /padded/${i}  `][i % 5]!;
+  for (let i = 0; i < 40; i++) rows.push(row(`/people${awkwardPath(i + 5000, 1)}`, 301, written(i)));
+  // Subtrees, their rest in place of a * or not, and retired ones.
+  const prefixes: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const folder = `/section${awkwardPath(i + 6000, 1 + (i % 2))}/`;
+    prefixes.push(folder);
+    const target = [`/moved-section/${i}/*`, `${written(i).trim()}*`, `https://example.org/one-place/${i}`][i % 3]!;
+    rows.push(validateRow({ path: `${escapePath(folder)}*`, status: i % 4 === 3 ? 410 : 301, source: target }));
+  }
+  // Pattern rows, in order: captures, lowercase, caseless, a fixed target, retired.
+  const patterns = [
+    { path: '~^/pat/([^/]+)/(.*)\\.html$', status: 301, source: '/new/$1/${lowercase:$2}' },
+    { path: '~*^/CASE/(\\w+)$', status: 302, source: 'http://Example.ORG/case/$1?from=old' },
+    { path: '~^/pat/fixed/', status: 301, source: '/landing page' },
+    { path: '~^/pat/gone/', status: 410 },
+    { path: '~^/pat/(.*)$', status: 301, source: '/fallback/$1#top' },
+  ];
+  for (const pattern of patterns) rows.push(validateRow(pattern));
   assert.ok(rows.length >= 2000, `${rows.length} rows`);
   await withStack({ files, rows }, async (stack) => {
     checkConfig(binary, stack.apache.configFile);
-    const targets = rows.flatMap((r) => targetsFor(r.path));
+    const targets = rows.filter((r) => !r.path.startsWith('~') && !r.path.endsWith('/')).flatMap((r) => targetsFor(r.path));
+    for (const folder of prefixes) targets.push(encodePath(folder), encodePath(folder) + 'a%20b/c.html?q=1', encodePath(folder) + 'Caf%C3%A9');
+    for (const segment of AWKWARD) {
+      const encoded = encodePath(`/${segment}`).slice(1);
+      targets.push(`/pat/${encoded}/Page.html`, `/pat/x/${encoded}.html?q=1`, `/case/${encoded}`, `/CaSe/abc`, `/pat/fixed/${encoded}`, `/pat/gone/${encoded}`, `/pat/${encoded}`);
+    }
     // The query passes on through redirects, and stays off targets that have their own.
     for (const r of rows.filter((r) => r.status === 301 || r.status === 302).slice(0, 40)) targets.push(encodePath(r.path) + '?from=test&a=%20b');
     const problems = await disagreements(stack, targets);

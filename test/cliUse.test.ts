@@ -177,7 +177,7 @@ RealImports('a JSON import of 10,000 rows with three paths in mojibake goes in w
     await writeFile(join(site.dir, 'big.json'), JSON.stringify(rows));
     const imported = await runCli(['map', 'import', 'big.json'], { cwd: site.dir });
     assert.is(imported.code, 0, describe(imported));
-    assert.is(imported.stderr, 'imported big.json: 10000 added, 0 updated, 0 unchanged, 0 removed\n');
+    assert.is(imported.stderr, 'imported big.json (json): 10000 rows (10000 exact, 0 prefix, 0 pattern); 10000 added, 0 updated, 0 unchanged, 0 removed\n');
     const listed = await runCli(['map', 'list', '--search', 'wiki/Caf'], { cwd: site.dir });
     assert.is(listed.stdout, '410  /wiki/Caf\u00c3%C2%83\u00a9\n', 'listed re-readably, the C1 character percent-encoded');
 
@@ -200,8 +200,8 @@ RealImports('--keep-going imports every valid row and leaves the refused ones, w
 
     const kept = await runCli(['map', 'import', 'map.tsv', '--keep-going'], { cwd: site.dir });
     assert.is(kept.code, 0, describe(kept));
-    assert.is(kept.stderr.split('\n')[0], 'imported map.tsv: 20 added, 0 updated, 0 unchanged, 0 removed');
-    assert.ok(kept.stderr.includes('warning: 4 rows refused, each with its line and reason in map.rejects.tsv'), kept.stderr);
+    assert.is(kept.stderr.split('\n')[0], 'imported map.tsv (tsv): 20 rows (20 exact, 0 prefix, 0 pattern); 20 added, 0 updated, 0 unchanged, 0 removed');
+    assert.ok(kept.stderr.includes('warning: 4 rows refused, each with its place and reason in map.rejects.tsv'), kept.stderr);
     const rejects = await readFile(join(site.dir, 'map.rejects.tsv'), 'utf8');
     const rejectLines = rejects.split('\n');
     assert.is(rejectLines[0], 'path\tstatus\tsource');
@@ -216,7 +216,7 @@ RealImports('--keep-going imports every valid row and leaves the refused ones, w
     await writeFile(join(site.dir, 'map.rejects.tsv'), fixed);
     const second = await runCli(['map', 'import', 'map.rejects.tsv'], { cwd: site.dir });
     assert.is(second.code, 0, describe(second));
-    assert.is(second.stderr, 'imported map.rejects.tsv: 4 added, 0 updated, 0 unchanged, 0 removed\n');
+    assert.is(second.stderr, 'imported map.rejects.tsv (tsv): 4 rows (4 exact, 0 prefix, 0 pattern); 4 added, 0 updated, 0 unchanged, 0 removed\n');
 
     const both = await runCli(['map', 'import', 'map.tsv', '--keep-going', '--replace'], { cwd: site.dir });
     assert.is(both.code, 2, describe(both));

@@ -65,6 +65,16 @@ export async function makeTempSite(files: Record<string, string | Uint8Array> = 
 
 export type Files = Record<string, string | Uint8Array>;
 
+/** A fresh empty temp folder for the length of `use`. */
+export async function withTempDir<T>(use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'pagemap-test-'));
+  try {
+    return await use(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** A bare site (files and config, no database yet) for the length of `use`: what CLI tests start from. */
 export async function withTempSite(files: Files, use: (site: TempSite) => Promise<void>, settings: Record<string, unknown> = {}): Promise<void> {
   const site = await makeTempSite(files, settings);

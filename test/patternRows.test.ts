@@ -268,4 +268,21 @@ Files('set, list, export, import and rm take the ~ form; an export imports back 
   });
 });
 
+Files('a build that changes the pattern rows says Apache needs a reload; one that changes only exact rows does not', async () => {
+  await withTempSite({ 'wiki/FrontPage.md': '# Front\n' }, async (site) => {
+    const run = async (...args: string[]) => {
+      const result = await runCli(args, { cwd: site.dir });
+      assert.is(result.code, 0, describe(result));
+      return result;
+    };
+    await run('map', 'set', '/', '200', 'wiki:FrontPage');
+    await run('build');
+    await run('map', 'set', '~^/old/(.*)$', '301', '/new/$1');
+    assert.match((await run('build')).stderr, /pagemap\.conf changed: reload Apache \(apachectl graceful\)/);
+    await run('map', 'set', '/moved.html', '301', '/');
+    assert.not.match((await run('build')).stderr, /reload Apache/);
+    assert.match(await readFile(join(site.dir, 'state/apache/pagemap.conf'), 'utf8'), /RewriteRule "\^\/old\/\(\.\*\)\$" "\/new\/\$\{pm_escape:\$1\}" \[R=301,NE,L,UnsafeAllow3F\]/);
+  });
+});
+
 Files.run();

@@ -1,0 +1,482 @@
+/**
+ * An Apache configuration's redirects as page map rows, with Apache's own meanings:
+ *
+ * - mod_rewrite's `RewriteRule`s (with their `RewriteCond`s on the path) run before
+ *   mod_alias's `Redirect*` lines, whatever their order in the file; within each, the first
+ *   that matches answers. So rewrite rules become rows first, then alias lines.
+ * - `[R]` alone is 302; a substitution that is a full URL redirects (302) even without `[R]`;
+ *   `[G]` is 410; `R=404`/`R=410` answer that status.
+ * - `Redirect /a T` matches `/a` and whole segments below it (`/a/b`, never `/ab`), sending
+ *   the rest after T: an exact row and a prefix row.
+ *
+ * pagemap answers exact rows first, then the longest prefix, then patterns in order; Apache
+ * answers the first directive that matches. So a directive becomes an exact or prefix row
+ * only where no earlier pattern can answer the same paths, else a pattern row in its place;
+ * and a directive whose paths an earlier one always answers is reported as never reached.
+ * Whatever cannot be said as a row — a condition on the host, the query or the method, a
+ * proxy, an internal rewrite, a map other than int:tolower — is reported with its place.
+ */
+import { escapePath } from '../pagePath.js';
+import { type CompiledPattern, checkPattern, compilePattern, matchPattern } from '../patterns.js';
+import { type Directive, type ReadOptions, isServerContext, readApacheConfig } from './apacheConfigFile.js';
+import { type Conversion, type ConvertedRow, literalPattern } from './conversion.js';
+import { mightMatchUnder } from './patternReach.js';
+import { nonCapturing, possessiveAsGreedy } from './regexText.js';
+
+/** Directives that do not redirect or refuse anything a visitor asks: read and set aside, each listed in the report as such. */
+const NOT_REDIRECTS = new Set([
+  'servername', 'serveralias', 'serveradmin', 'documentroot', 'errorlog', 'customlog', 'loglevel', 'transferlog', 'logformat',
+  'options', 'allowoverride', 'require', 'order', 'allow', 'deny', 'directoryindex', 'addtype', 'addhandler', 'addcharset',
+  'adddefaultcharset', 'adddescription', 'addicon', 'defaulttype', 'expiresactive', 'expiresdefault', 'expiresbytype', 'header',
+  'setenv', 'setenvif', 'browsermatch', 'serversignature', 'indexoptions', 'readmename', 'headername', 'rewritelog',
+  'rewriteloglevel', 'rewriteoptions', 'listen', 'namevirtualhost', 'usecanonicalname', 'keepalive', 'sslengine',
+  'sslcertificatefile', 'sslcertificatekeyfile', 'sslcertificatechainfile', 'alias', 'scriptalias', 'errordocument',
+]);
+
+/** A pattern row already placed, against which later directives are checked. */
+interface PlacedPattern {
+  compiled: CompiledPattern;
+  /** The rule's own pattern as a row path (its conditions only narrow it): what patternReach reads. */
+  reach: string;
+  where: string;
+}
+
+/** Flags of a RewriteRule, by their long and short names. */
+interface RuleFlags {
+  status?: number;
+  isLast: boolean;
+  isCaseless: boolean;
+  isNoEscape: boolean;
+  appendsQuery: boolean;
+  unsupported: string[];
+}
+
+const FLAG_NAMES: Record<string, string> = {
+  redirect: 'r', last: 'l', nocase: 'nc', noescape: 'ne', qsappend: 'qsa', qsdiscard: 'qsd', gone: 'g', forbidden: 'f',
+  proxy: 'p', passthrough: 'pt', chain: 'c', next: 'n', skip: 's', type: 't', env: 'e', cookie: 'co', handler: 'h', nosubreq: 'ns',
+};
+
+const REDIRECT_STATUS_WORDS: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };
+
+function parseFlags(text: string | undefined): RuleFlags | string {
+  const flags: RuleFlags = { isLast: false, isCaseless: false, isNoEscape: false, appendsQuery: false, unsupported: [] };
+  if (text === undefined) return flags;
+  if (!/^\[.*\]$/.test(text)) return `has flags ${text} not written [FLAG,…]`;
+  for (const flag of text.slice(1, -1).split(',')) {
+    const [rawName = '', value] = flag.trim().split('=', 2) as [string, string | undefined];
+    const name = FLAG_NAMES[rawName.toLowerCase()] ?? rawName.toLowerCase();
+    if (name === 'r') {
+      const status = value === undefined ? 302 : (REDIRECT_STATUS_WORDS[value.toLowerCase()] ?? Number(value));
+      flags.status = status;
+    } else if (name === 'g') flags.status = 410;
+    else if (name === 'l' || name === 'end') flags.isLast = true;
+    else if (name === 'nc') flags.isCaseless = true;
+    else if (name === 'ne') flags.isNoEscape = true;
+    else if (name === 'qsa') flags.appendsQuery = true;
+    else if (name === 'ns' || name === 'unsafeallow3f' || name === 'nv') continue;
+    else flags.unsupported.push(flag.trim());
+  }
+  return flags;
+}
+
+/** Why each unsupported flag keeps a rule out of the map. */
+function flagProblem(flag: string): string {
+  const name = FLAG_NAMES[flag.split('=')[0]!.toLowerCase()] ?? flag.split('=')[0]!.toLowerCase();
+  const reasons: Record<string, string> = {
+    p: 'proxies the request to another server ([P]); pagemap redirects, it does not proxy',
+    f: 'forbids the path ([F], 403); pagemap answers 404 or 410 for what it refuses',
+    pt: 'passes the path on to other handlers ([PT]): an internal rewrite, not a redirect',
+    c: 'chains to the next rule ([C]), which pagemap rows cannot say',
+    n: 'restarts the rules ([N]), which pagemap rows cannot say',
+    s: 'skips rules ([S]), which pagemap rows cannot say',
+    qsd: 'drops the query ([QSD]); pagemap passes a request\'s query on unless the target has its own',
+    b: 'escapes its captures its own way ([B])',
+    bnp: 'escapes its captures its own way ([BNP])',
+  };
+  return reasons[name] ?? `has the flag [${flag}], which pagemap rows cannot say`;
+}
+
+/** Whether a substitution is a full URL (mod_rewrite then redirects even without [R]). */
+function isFullUrl(text: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text);
+}
+
+/** The path a literal regular expression `^/a\.html$` stands for, or undefined if it is not one. */
+function literalPathOf(source: string): string | undefined {
+  if (!source.startsWith('^/') || !source.endsWith('$') || source.endsWith('\\$')) return undefined;
+  let path = '';
+  const body = source.slice(1, -1);
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i]!;
+    if (char === '\\') {
+      const next = body[i + 1];
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;
+      path += next;
+      i++;
+    } else if ('.[]()*+?{}|^$'.includes(char)) {
+      return undefined;
+    } else {
+      path += char;
+    }
+  }
+  return path;
+}
+
+/** A decoded path as a row path is written: `%`, `?`, `#` and a final `*` escaped, so it stays literal. */
+function exactRowPath(decoded: string): string {
+  return escapePath(decoded);
+}
+
+/**
+ * A RewriteRule substitution as a pattern row target: `$N` kept, `${name:$N}` through an
+ * int:tolower map as `${lowercase:$N}` (its literal text lower-cased), a final
+ * `?%{QUERY_STRING}` dropped (pagemap passes the query on by itself), `\$` and `\%` literal,
+ * and without [NE] a # and a literal % escaped as mod_rewrite escapes them.
+ * The reason when something in it cannot be said.
+ */
+function substitutionTarget(text: string, lowerMaps: ReadonlySet<string>, otherMaps: ReadonlyMap<string, string>, groups: number, isNoEscape: boolean): { target: string } | { problem: string } {
+  let target = '';
+  let rest = text;
+  if (/\?%\{QUERY_STRING\}$/.test(rest) && !rest.slice(0, -'?%{QUERY_STRING}'.length).includes('?')) rest = rest.slice(0, -'?%{QUERY_STRING}'.length);
+  const reference = (n: string) => {
+    if (n === '0') return { problem: 'uses $0 (the whole match), which pagemap targets cannot name; write the pattern with a group' };
+    return undefined;
+  };
+  // A group the pattern lacks is empty to mod_rewrite.
+  const emptyGroup = (n: string) => Number(n) > groups;
+  for (let i = 0; i < rest.length; i++) {
+    const char = rest[i]!;
+    const next = rest[i + 1];
+    if (char === '\\' && (next === '$' || next === '%' || next === '\\')) {
+      // A literal % is escaped again unless [NE]; a literal $ is written %24 in pagemap targets.
+      target += next === '$' ? '%24' : next === '%' ? (isNoEscape ? '%' : '%25') : '\\';
+      i++;
+    } else if (char === '#' && !isNoEscape) {
+      // Without [NE] mod_rewrite escapes a # with the rest: it is part of the path, not a fragment.
+      target += '%23';
+    } else if (char === '$' && next !== undefined && /[0-9]/.test(next)) {
+      const problem = reference(next);
+      if (problem) return problem;
+      if (!emptyGroup(next)) target += `$${next}`;
+      i++;
+    } else if (char === '$' && next === '{') {
+      const end = rest.indexOf('}', i);
+      const match = end < 0 ? null : /^\$\{([^:}]+):([^}]*)\}$/.exec(rest.slice(i, end + 1));
+      if (!match) return { problem: `has a \${…} it cannot read at "${rest.slice(i)}"` };
+      const [, map, key] = match as unknown as [string, string, string];
+      if (!lowerMaps.has(map)) {
+        const kind = otherMaps.get(map);
+        return { problem: kind ? `uses the RewriteMap ${map} (${kind}); pagemap rows can only lower-case (int:tolower)` : `uses the RewriteMap ${map}, which the file never declares` };
+      }
+      if (key.includes('|')) return { problem: `gives the map ${map} a default (${key}), which pagemap rows cannot say` };
+      for (const piece of key.split(/(\$[0-9])/)) {
+        if (piece === '') continue;
+        if (/^\$[0-9]$/.test(piece)) {
+          const problem = reference(piece[1]!);
+          if (problem) return problem;
+          if (!emptyGroup(piece[1]!)) target += `\${lowercase:${piece}}`;
+        } else if (/[$%]/.test(piece)) {
+          return { problem: `looks up ${map} with "${key}", which pagemap rows cannot say` };
+        } else {
+          target += piece.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+        }
+      }
+      i = end;
+    } else if (char === '%' && next !== undefined && /[0-9]/.test(next)) {
+      return { problem: `uses %${next}, a capture of a RewriteCond, which pagemap rows cannot name` };
+    } else if (char === '%' && next === '{') {
+      const variable = /^%\{[^}]*\}/.exec(rest.slice(i))?.[0] ?? '%{';
+      return { problem: `puts ${variable} into its target; pagemap targets hold only the path's captures` };
+    } else if (char === '$') {
+      target += '%24';
+    } else {
+      target += char;
+    }
+  }
+  return { target };
+}
+
+/** A RewriteCond on the path, as a lookahead the rule's pattern can carry; or the reason it cannot be. */
+function conditionLookahead(condition: Directive, ruleIsCaseless: boolean): { lookahead: string; isOr: boolean } | { problem: string } {
+  const [testString = '', rawPattern = '', flagText] = condition.args;
+  if (!/^%\{(REQUEST_FILENAME|REQUEST_URI|SCRIPT_FILENAME)\}$/.test(testString)) {
+    const variable = /%\{([^}]+)\}/.exec(testString)?.[1];
+    return { problem: variable ? `has a condition on %{${variable}} (${condition.where}); pagemap rows answer by path alone` : `has a condition on "${testString}" (${condition.where}), which pagemap rows cannot say` };
+  }
+  const flags = (flagText ?? '').replace(/^\[|\]$/g, '').split(',').map((flag) => flag.trim().toLowerCase()).filter(Boolean);
+  const isCaseless = flags.includes('nc') || flags.includes('nocase');
+  const isOr = flags.includes('or') || flags.includes('ornext');
+  const unknown = flags.filter((flag) => !['nc', 'nocase', 'or', 'ornext', 'nv', 'novary'].includes(flag));
+  if (unknown.length) return { problem: `has a condition with the flag [${unknown.join(',')}] (${condition.where})` };
+  if (isCaseless !== ruleIsCaseless) return { problem: `mixes a ${isCaseless ? 'caseless' : 'case-sensitive'} condition (${condition.where}) with a ${ruleIsCaseless ? 'caseless' : 'case-sensitive'} rule, which one pattern row cannot say` };
+  const isNegated = rawPattern.startsWith('!');
+  const pattern = isNegated ? rawPattern.slice(1) : rawPattern;
+  if (/^-[a-zA-Z]$/.test(pattern) || /^-[a-z]{2}$/.test(pattern)) return { problem: `has a condition testing the file system (${rawPattern}, ${condition.where}); pagemap rows answer by path alone` };
+  let source: string;
+  if (pattern.startsWith('=')) source = `^${literalPattern(pattern.slice(1))}$`;
+  else if (/^[<>]/.test(pattern)) return { problem: `has a condition comparing text (${pattern}, ${condition.where}), which pagemap rows cannot say` };
+  else source = possessiveAsGreedy(pattern).source;
+  const checked = checkPattern(source, isCaseless);
+  if ('problem' in checked) return { problem: `has a condition whose pattern ${checked.problem} (${condition.where})` };
+  // At the start of the path, the condition may match anywhere in it: .* before it.
+  const body = `.*(?:${nonCapturing(source)})`;
+  return { lookahead: isNegated ? `(?!${body})` : `(?=${body})`, isOr };
+}
+
+/** Lookaheads for a rule's conditions: consecutive [OR] conditions become alternatives of one group. */
+function combinedConditions(conditions: readonly Directive[], isCaseless: boolean): { assertion: string } | { problem: string } {
+  const groups: string[][] = [[]];
+  let previousIsOr = false;
+  for (const condition of conditions) {
+    const converted = conditionLookahead(condition, isCaseless);
+    if ('problem' in converted) return converted;
+    if (!previousIsOr && groups.at(-1)!.length > 0) groups.push([]);
+    groups.at(-1)!.push(converted.lookahead);
+    previousIsOr = converted.isOr;
+  }
+  return { assertion: groups.filter((group) => group.length).map((group) => (group.length === 1 ? group[0]! : `(?:${group.join('|')})`)).join('') };
+}
+
+/** Convert an Apache configuration (and what it includes) into rows, and a report of the rest. */
+export function convertApache(file: string, options: ReadOptions = {}): Conversion {
+  const { directives, reported } = readApacheConfig(file, options);
+  const conversion: Conversion = { rows: [], reported, notes: [] };
+  const report = (directive: Directive, reason: string): void => {
+    conversion.reported.push({ where: directive.where, reason, original: directive.original });
+  };
+  const note = (directive: Directive, reason: string): void => {
+    conversion.notes.push({ where: directive.where, reason, original: directive.original });
+  };
+
+  // Maps are declared anywhere (python.org's is declared after its first use): read them first.
+  const lowerMaps = new Set<string>();
+  const otherMaps = new Map<string, string>();
+  for (const directive of directives) {
+    if (directive.name !== 'rewritemap' || !isServerContext(directive)) continue;
+    const [name = '', kind = ''] = directive.args;
+    if (kind.toLowerCase() === 'int:tolower') lowerMaps.add(name);
+    else otherMaps.set(name, kind);
+  }
+
+  const patterns: PlacedPattern[] = [];
+  /** Exact paths answered so far (decoded), and the folders whose subtrees are, with where. */
+  const exactTaken = new Map<string, string>();
+  const subtreesTaken: { folder: string; where: string }[] = [];
+  const emit = (directive: Directive, path: string, status: number, source: string) => {
+    const row: ConvertedRow = { where: directive.where, path, status, source, original: directive.original };
+    conversion.rows.push(row);
+  };
+  const placePattern = (directive: Directive, source: string, isCaseless: boolean, status: number, target: string, ownPattern: string) => {
+    const path = `${isCaseless ? '~*' : '~'}${source}`;
+    emit(directive, path, status, target);
+    patterns.push({ compiled: compilePattern(path), reach: `${isCaseless ? '~*' : '~'}${ownPattern}`, where: directive.where });
+  };
+  /** The earlier pattern that answers `path` first, if any. */
+  const patternAnswering = (path: string) => patterns.find((pattern) => matchPattern(pattern.compiled, path) !== undefined);
+  /** The earlier pattern that may answer some path under `folder`, if any (decided from its literal start). */
+  const patternUnder = (folder: string) => patterns.find((pattern) => mightMatchUnder(pattern.reach, folder));
+  const exactOwner = (path: string) => exactTaken.get(path) ?? subtreesTaken.find((taken) => path.startsWith(taken.folder))?.where;
+  const subtreeOwner = (folder: string) => subtreesTaken.find((taken) => folder.startsWith(taken.folder))?.where;
+
+  /** A path answered by one target: an exact row, unless an earlier rule answers it first. */
+  const placeExact = (directive: Directive, path: string, status: number, target: string): boolean => {
+    const owner = exactOwner(path) ?? patternAnswering(path)?.where;
+    if (owner) return false;
+    emit(directive, exactRowPath(path), status, target);
+    exactTaken.set(path, directive.where);
+    return true;
+  };
+
+  // 1. mod_rewrite, in order.
+  let conditions: Directive[] = [];
+  const unterminated: { directive: Directive; substitution: string; after: number }[] = [];
+  let engineOn = true;
+  for (const directive of directives) {
+    if (directive.name === 'rewriteengine') {
+      engineOn = (directive.args[0] ?? '').toLowerCase() === 'on';
+      continue;
+    }
+    if (directive.name === 'rewritecond') {
+      conditions.push(directive);
+      continue;
+    }
+    if (directive.name !== 'rewriterule') continue;
+    const ruleConditions = conditions;
+    conditions = [];
+    if (!isServerContext(directive)) {
+      report(directive, `sits in <${directive.sections.at(-1)}>: per-directory rules match paths relative to their folder, which this importer does not read`);
+      continue;
+    }
+    if (!engineOn) {
+      report(directive, 'comes after RewriteEngine Off: Apache does not run it');
+      continue;
+    }
+    convertRewriteRule(directive, ruleConditions);
+  }
+  for (const condition of conditions) report(condition, 'a RewriteCond with no RewriteRule after it');
+  // A redirect without [L] lets later rules rewrite its URL again; worth a word only where one can.
+  for (const { directive, substitution, after } of unterminated) {
+    const following = patterns.slice(after).filter((pattern) => pattern.where !== directive.where);
+    const later = /\$[0-9]|%\{|\$\{/.test(substitution) ? following[0] : following.find((pattern) => matchPattern(pattern.compiled, substitution));
+    if (later) note(directive, `has no [L]: Apache goes on to later rules with the new URL, and ${later.where} may rewrite it again; pagemap takes this redirect as the answer`);
+  }
+
+  function convertRewriteRule(directive: Directive, ruleConditions: readonly Directive[]): void {
+    const [rawPattern = '', substitution = '', flagText, ...extra] = directive.args;
+    if (!substitution || extra.length) return report(directive, 'is not RewriteRule PATTERN SUBSTITUTION [FLAGS]');
+    const flags = parseFlags(flagText);
+    if (typeof flags === 'string') return report(directive, flags);
+    if (flags.unsupported.length) return report(directive, flagProblem(flags.unsupported[0]!));
+    let status = flags.status;
+    if (status === undefined) {
+      if (substitution === '-') return report(directive, 'changes nothing a visitor sees (substitution "-" without [R], [G] or [F])');
+      if (!isFullUrl(substitution)) return report(directive, 'rewrites the path inside the server (no [R]): not a redirect');
+      status = 302;
+      note(directive, 'a full URL without [R] redirects (302), as mod_rewrite does for another host; a URL of this server\'s own host would have been an internal rewrite');
+    }
+    if (status !== 301 && status !== 302 && status !== 404 && status !== 410) {
+      return report(directive, `answers ${status}; pagemap answers 301, 302, 404 or 410`);
+    }
+    if (!flags.isLast && status < 400) unterminated.push({ directive, substitution, after: patterns.length });
+    if (flags.appendsQuery && substitution.includes('?')) return report(directive, 'merges the request\'s query into the target\'s own ([QSA]), which pagemap rows cannot say');
+
+    const isNegated = rawPattern.startsWith('!');
+    const possessive = possessiveAsGreedy(isNegated ? rawPattern.slice(1) : rawPattern);
+    if (possessive.rewritten.length) {
+      note(directive, `${possessive.rewritten.join(', ')} is a possessive quantifier to Apache's PCRE (the character repeated, never the text "${possessive.rewritten[0]}"): read as ${possessive.rewritten.map((q) => q.slice(0, -1)).join(', ')}, which matches the same paths`);
+    }
+    const own = checkPattern(possessive.source, flags.isCaseless);
+    if ('problem' in own) return report(directive, `its pattern ${own.problem}`);
+    const groups = isNegated ? 0 : own.groups;
+    const combined = combinedConditions(ruleConditions, flags.isCaseless);
+    if ('problem' in combined) return report(directive, combined.problem);
+    let target = '';
+    if (status === 301 || status === 302) {
+      const converted = substitutionTarget(substitution, lowerMaps, otherMaps, groups, flags.isNoEscape);
+      if ('problem' in converted) return report(directive, converted.problem);
+      target = converted.target;
+      const missing = [...substitution.matchAll(/\$([1-9])/g)].map((match) => match[1]!).filter((n) => Number(n) > groups);
+      if (missing.length) note(directive, `names $${missing[0]}, a group its pattern lacks: empty, as in Apache`);
+      // In the server's context a relative substitution is a path from the root.
+      if (!target.startsWith('/') && !isFullUrl(target)) {
+        note(directive, `redirects to "${substitution}", which Apache takes from the root: /${target}`);
+        target = `/${target}`;
+      }
+      if (flags.isNoEscape && target.includes('#') && !target.slice(0, target.indexOf('#')).includes('?')) {
+        note(directive, 'has [NE] and a #fragment: Apache puts a request\'s query after the fragment, where no server sees it; pagemap puts it before, as a browser expects');
+      }
+    }
+    const hasReferences = /\$[1-9]/.test(target);
+    const literal = !isNegated && !flags.isCaseless && combined.assertion === '' && !hasReferences ? literalPathOf(possessive.source) : undefined;
+    // A literal path becomes an exact row when no earlier rule answers it (a folder's own
+    // path stays a pattern: an exact row for /a/ would answer /a/index.html too).
+    if (literal !== undefined && !literal.endsWith('/')) {
+      const owner = exactOwner(literal) ?? patternAnswering(literal)?.where;
+      if (owner) return report(directive, `is never reached: ${owner} answers ${literal} first`);
+      placeExact(directive, literal, status, target);
+      return;
+    }
+    const main = isNegated ? `(?!.*(?:${nonCapturing(possessive.source)}))` : `.*?(?:${possessive.source})`;
+    const source = combined.assertion === '' && !isNegated ? possessive.source : `^${combined.assertion}${main}`;
+    const checked = checkPattern(source, flags.isCaseless);
+    if ('problem' in checked) return report(directive, `its pattern with its conditions ${checked.problem}`);
+    placePattern(directive, source, flags.isCaseless, status, target, isNegated ? '' : possessive.source);
+  }
+
+  // 2. mod_alias, in order, after every rewrite rule.
+  for (const directive of directives) {
+    const name = directive.name;
+    if (name === 'rewriteengine' || name === 'rewritecond' || name === 'rewriterule') continue;
+    if (name === 'rewritemap') {
+      const kind = directive.args[1] ?? '';
+      if (kind.toLowerCase() !== 'int:tolower') report(directive, `declares a map of kind ${kind}; only int:tolower (\${lowercase:$1}) becomes part of rows, so rules using it are reported`);
+      continue;
+    }
+    if (name === 'rewritebase') {
+      report(directive, 'sets the base of per-directory rules, which this importer does not read');
+      continue;
+    }
+    if (!['redirect', 'redirectpermanent', 'redirecttemp', 'redirectmatch'].includes(name)) {
+      report(directive, NOT_REDIRECTS.has(name) ? 'not a redirect: set aside' : `is not a redirect directive pagemap reads (${directive.original.split(/\s/)[0]})`);
+      continue;
+    }
+    if (!isServerContext(directive)) {
+      report(directive, `sits in <${directive.sections.at(-1)}>, which this importer does not read`);
+      continue;
+    }
+    convertAlias(directive);
+  }
+
+  function convertAlias(directive: Directive): void {
+    const args = [...directive.args];
+    // Redirect and RedirectMatch take an optional status first: a word or a number.
+    let status = directive.name === 'redirectpermanent' ? 301 : 302;
+    const first = args[0] ?? '';
+    if ((directive.name === 'redirect' || directive.name === 'redirectmatch') && (first.toLowerCase() in REDIRECT_STATUS_WORDS || /^\d{3}$/.test(first))) {
+      args.shift();
+      status = REDIRECT_STATUS_WORDS[first.toLowerCase()] ?? Number(first);
+    }
+    const [from = '', to, ...extra] = args;
+    if (extra.length) return report(directive, `has more arguments than ${directive.name === 'redirectmatch' ? 'RedirectMatch [STATUS] REGEX URL' : 'Redirect [STATUS] URL-PATH URL'}`);
+    if (status !== 301 && status !== 302 && status !== 410 && status !== 404) return report(directive, `answers ${Number.isNaN(status) ? 'an unknown status' : status}; pagemap answers 301, 302, 404 or 410`);
+    if ((status === 301 || status === 302) && !to) return report(directive, 'has no target URL');
+    if (status >= 400 && to) return report(directive, `gives a URL to a ${status}, which Apache refuses`);
+    const target = to ?? '';
+    if (directive.name === 'redirectmatch') return convertRedirectMatch(directive, from, status, target);
+    if (!from.startsWith('/')) return report(directive, `matches "${from}", which is not a URL-path`);
+    // The rest of the path goes after the target, escaped; a literal * is not pagemap's placeholder.
+    const starFree = target.replaceAll('*', '%2A');
+    if (starFree !== target) note(directive, 'its target holds "*", written %2A so it is not taken for the place of the rest of the path');
+    let placed = false;
+    if (!from.endsWith('/')) placed = placeExact(directive, from, status, starFree);
+    const folder = from.endsWith('/') ? from : `${from}/`;
+    const owner = subtreeOwner(folder);
+    if (!owner) {
+      const subtreeTarget = status >= 400 ? '' : from.endsWith('/') ? starFree : `${starFree}/`;
+      if (patternUnder(folder)) {
+        const source = `^${literalPattern(folder)}(.*)$`;
+        placePattern(directive, source, false, status, status >= 400 ? '' : `${subtreeTarget.replaceAll('$', '%24')}$1`, source);
+      } else {
+        emit(directive, `${exactRowPath(folder)}*`, status, status >= 400 ? '' : `${subtreeTarget}*`);
+      }
+      subtreesTaken.push({ folder, where: directive.where });
+      placed = true;
+    }
+    const exactAnswerer = from.endsWith('/') ? undefined : (exactTaken.get(from) === directive.where ? undefined : (exactOwner(from) ?? patternAnswering(from)?.where));
+    if (!placed) report(directive, `is never reached: ${exactAnswerer ?? owner} answers ${from} first`);
+    else if (exactAnswerer) note(directive, `answers below ${folder} only: ${exactAnswerer} answers ${from} itself first`);
+  }
+
+  function convertRedirectMatch(directive: Directive, rawPattern: string, status: number, target: string): void {
+    const possessive = possessiveAsGreedy(rawPattern);
+    const checked = checkPattern(possessive.source, false);
+    if ('problem' in checked) return report(directive, `its pattern ${checked.problem}`);
+    // mod_alias escapes a RedirectMatch result's path (not its query): a literal % there is sent as %25.
+    const queryAt = target.search(/[?#]/);
+    const pathEnd = queryAt < 0 ? target.length : queryAt;
+    if (target.slice(0, pathEnd).includes('%')) note(directive, 'its target\'s path holds "%", which Apache sends as %25 (mod_alias escapes a RedirectMatch result); kept so');
+    let converted = '';
+    for (let i = 0; i < target.length; i++) {
+      const char = target[i]!;
+      const next = target[i + 1];
+      if (char === '%' && i < pathEnd) {
+        converted += '%25';
+        continue;
+      }
+      if (char === '$' && next !== undefined && /[0-9]/.test(next)) {
+        if (next === '0') return report(directive, 'uses $0 (the whole match), which pagemap targets cannot name; write the pattern with a group');
+        if (Number(next) > checked.groups) return report(directive, `uses $${next}, but its pattern has ${checked.groups} group${checked.groups === 1 ? '' : 's'}`);
+        converted += `$${next}`;
+        i++;
+      } else converted += char === '$' ? '%24' : char;
+    }
+    const literal = /\$[1-9]/.test(converted) ? undefined : literalPathOf(possessive.source);
+    if (literal !== undefined && !literal.endsWith('/')) {
+      if (!placeExact(directive, literal, status, converted)) return report(directive, `is never reached: ${exactOwner(literal) ?? patternAnswering(literal)?.where} answers ${literal} first`);
+      return;
+    }
+    placePattern(directive, possessive.source, false, status, converted, possessive.source);
+  }
+
+  return conversion;
+}

@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { TEMP_PREFIX, writeFileAtomic } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
 import type { Config } from '../core/config.js';
-import { ASSET_PREFIX, DATA_PREFIX, MAX_PREFIX_DEPTH, PREFIX_PAGE_FILE, intEscape, isPrefixPath, locationFor } from '../core/pagePath.js';
+import { ASSET_PREFIX, DATA_PREFIX, MAX_PATH_BYTES, MAX_PREFIX_DEPTH, MAX_SEGMENT_BYTES, PREFIX_PAGE_FILE, intEscape, isPrefixPath, locationFor } from '../core/pagePath.js';
 import { TARGET_REFERENCE, checkPattern, isPatternPath, patternMatcher, patternOf } from '../core/patterns.js';
 import { type PatternLookup, answerHops, collapseChain, isOpen, prefixRowFor, targetParts } from '../core/redirects.js';
 import type { PageRow } from '../core/pageRow.js';
@@ -45,9 +45,10 @@ export function apacheMapKey(path: string): string {
 
 /**
  * A path the runtime answers whatever prefix or pattern row Apache would try: beyond ASCII (the
- * runtime looks up its NFC form) or holding a control character (which the runtime refuses).
+ * runtime looks up its NFC form), or one the runtime refuses — a control character, a segment
+ * or the whole too long (which also keeps long hostile paths from every regular expression).
  */
-const RUNTIME_ONLY_BYTES = '[\\x00-\\x1f\\x7f-\\xff]';
+const RUNTIME_ONLY_PATH = `[\\x00-\\x1f\\x7f-\\xff]|[^/]{${MAX_SEGMENT_BYTES + 1}}|^.{${MAX_PATH_BYTES + 1}}`;
 
 /** Map keys no path can be: the map holds prefix rows; a prefix row for the root; prefix rows under a top folder. */
 export const PREFIX_SENTINEL = '!prefixes';
@@ -138,11 +139,11 @@ RewriteRule ^(/(?:[^/]*/){${depth}})(.*)$ - [E=PM_PV:%1,E=PM_REST:$2]`);
 # "200:" in the map, so it keeps its own answer), the longest folder of the path with a
 # prefix row, each depth looked up, deepest first; then its answer. Skipped when the map
 # holds no prefix row, and for a path whose top folder holds none (unless the root has one).
-# A path beyond ASCII or with a control character goes to the runtime, which looks up its
-# NFC form (exact rows first) or refuses it.
+# A path beyond ASCII, with a control character or too long goes to the runtime, which looks
+# up its NFC form (exact rows first) or refuses it.
 RewriteCond \${pm_map:${PREFIX_SENTINEL}|-} ^-$ [OR]
 RewriteCond ${lookup} !^-$ [OR]
-RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_BYTES}
+RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_PATH}
 RewriteRule ^ - [S=${gated + 3}]
 RewriteCond %{ENV:PM_KEY} ^(/[^/]*/)
 RewriteCond \${pm_map:${TOP_FOLDER_SENTINEL}\${pm_escape:%1}|-} !^-$
@@ -208,8 +209,8 @@ function patternRowRules(row: MapRow, getRow: (path: string) => MapRow | undefin
  * The rules for pattern rows, in their order, after exact and prefix rows: skipped for a path
  * the map has an entry for (a page a pattern would match is "200:" there), for a file in
  * public/ (a page, so a static request never pays for the patterns), and for a path beyond
- * ASCII or with a control character, which the runtime answers (it matches the path's NFC
- * form, as it looks every path up, or refuses it; Apache sees the bytes the browser sent).
+ * ASCII, with a control character or too long, which the runtime answers (it matches the
+ * path's NFC form, as it looks every path up, or refuses it; Apache sees the bytes sent).
  */
 function renderPatternRules(rows: readonly MapRow[], lookup: string): string {
   const patternRows = rows.filter((row) => isPatternPath(row.path));
@@ -223,7 +224,7 @@ function renderPatternRules(rows: readonly MapRow[], lookup: string): string {
 # holds (a page: the stat is cheaper than trying every pattern), and one for the runtime.
 RewriteMap pm_lower int:tolower
 RewriteCond ${lookup} !^-$ [OR]
-RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_BYTES} [OR]
+RewriteCond %{ENV:PM_KEY} ${RUNTIME_ONLY_PATH} [OR]
 RewriteCond %{DOCUMENT_ROOT}%{ENV:PM_KEY} -f
 RewriteRule ^ - [S=${rules.length}]
 ${rules.join('\n')}

@@ -12,8 +12,13 @@ export const DATA_PREFIX = '/data';
 /** A file name that stands in for a page whose path is also a directory (see outputFileFor). */
 export const PREFIX_PAGE_FILE = '.pagemap-page';
 
-const MAX_PATH_BYTES = 2000;
-const MAX_SEGMENT_BYTES = 255; // NAME_MAX: every segment becomes a file or directory name
+/**
+ * A path longer than this, or with a longer segment, is no path pagemap serves (404). This
+ * also bounds what a pattern row's regular expression is ever run on: a hostile 16 KB request
+ * line would make a `.*` or two take seconds.
+ */
+export const MAX_PATH_BYTES = 2000;
+export const MAX_SEGMENT_BYTES = 255; // NAME_MAX: every segment becomes a file or directory name
 const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 // C0 and DEL never belong in a path, a file name or a header. C1 (U+0080–U+009F) does: an old
 // wiki's page names in mojibake (UTF-8 read as Latin-1) are full of it, and it is valid Unicode.

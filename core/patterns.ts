@@ -29,7 +29,8 @@ export function patternOf(path: string): { source: string; isCaseless: boolean }
 
 /** Text as PCRE without UTF mode sees it: each UTF-8 byte one character. */
 function asBytes(text: string): string {
-  return Buffer.from(text, 'utf8').toString('latin1');
+  // ASCII is its own UTF-8: most paths skip the copy.
+  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 }
 
 // PCRE's \s without UTF mode, in the C locale: HT, LF, VT, FF, CR and space (Node's adds NBSP, byte A0).
@@ -60,6 +61,9 @@ export function checkPattern(source: string, isCaseless: boolean): CheckedPatter
   // Inside a class: how many items so far, and whether the last token was a range's -.
   let classItems = 0;
   let afterRangeDash = false;
+  // For each open group, whether it holds a repetition; and whether the group just closed did.
+  const openGroups: boolean[] = [];
+  let closedGroupRepeats = false;
   const emit = (node: string, apache = node) => {
     forNode += node;
     forApache += apache;
@@ -132,14 +136,24 @@ export function checkPattern(source: string, isCaseless: boolean): CheckedPatter
         const kind = source.slice(i + 2, i + 4);
         if (kind.startsWith('<=') || kind.startsWith('<!')) return refuse(`uses lookbehind (?${kind}…), which Node and Apache's PCRE do not read alike`);
         if (![':', '=', '!'].includes(kind[0] ?? '')) return refuse(`uses (?${kind[0] ?? ''}…), a group Node and Apache's PCRE do not read alike; only ( ), (?: ), (?= ) and (?! ) are accepted`);
+        openGroups.push(false);
         emit(source.slice(i, i + 3));
         i += 2;
         continue;
       }
       groups++;
+      openGroups.push(false);
       emit('(');
       continue;
     }
+    if (char === ')') {
+      const repeats = openGroups.pop() ?? false;
+      if (openGroups.length > 0 && repeats) openGroups[openGroups.length - 1] = true;
+      emit(char);
+      closedGroupRepeats = repeats;
+      continue;
+    }
+    let repetition: string | undefined;
     if (char === '{') {
       // PCRE2 reads {,n} as a quantifier, Node as text; only the forms both read alike are accepted.
       const quantifier = /^\{\d+(?:,\d*)?\}/.exec(source.slice(i));
@@ -147,10 +161,20 @@ export function checkPattern(source: string, isCaseless: boolean): CheckedPatter
       emit(quantifier[0]);
       i += quantifier[0].length - 1;
       if (source[i + 1] === '+') return refuse(`uses a possessive quantifier (${quantifier[0]}+), which Node does not know`);
-      continue;
+      if (!/^\{(\d+)(?:,\1)?\}$|^\{[01](?:,1)?\}$/.test(quantifier[0])) repetition = quantifier[0];
+    } else {
+      if ('*+?'.includes(char) && next === '+') return refuse(`uses a possessive quantifier (${char}+), which Node does not know`);
+      // A ? after a quantifier makes it lazy; it repeats nothing itself.
+      const isLazyMark = char === '?' && /[*+?}]/.test(source[i - 1] ?? '') && source[i - 2] !== '\\';
+      if ((char === '*' || char === '+') && !isLazyMark) repetition = char;
+      emit(char);
     }
-    if ('*+?'.includes(char) && next === '+') return refuse(`uses a possessive quantifier (${char}+), which Node does not know`);
-    emit(char);
+    if (repetition !== undefined) {
+      // A repeated group that itself repeats, (a+)+, can take exponential time on a hostile path, in both engines.
+      if (source[i - repetition.length] === ')' && closedGroupRepeats) return refuse(`repeats a group that itself repeats (…)${repetition}, which a hostile path can make run for minutes; write it without the nesting`);
+      if (openGroups.length > 0) openGroups[openGroups.length - 1] = true;
+    }
+    closedGroupRepeats = false;
   }
   if (inClass) return refuse('leaves a [class] open');
   try {

@@ -30,6 +30,7 @@ Syntax('the common core is accepted: python.org\'s kind of rules and the usual c
     '^/\\x41(?=b)(?!c)',
     '^/[\\d\\w\\s._-]+$',
     '^/q"uote',
+    '^/(a+)?(b*){3}(c|d)+(x.y)*',
   ];
   for (const source of accepted) {
     const checked = checkPattern(source, false);
@@ -71,6 +72,9 @@ Syntax('what the two engines read differently is refused, with the reason', () =
     ['^/\\xZZ', /two hex digits/],
     ['^/a\tb', /control character/],
     ['^/café', /caseless/, true],
+    ['^/(a+)+$', /repeats a group that itself repeats/],
+    ['^/(?:x(a*)b)*$', /repeats a group that itself repeats/],
+    ['^/((a)+){2,}', /repeats a group that itself repeats/],
     ['^/\\xe9', /caseless/, true],
   ];
   for (const [source, reason, isCaseless] of refused) {

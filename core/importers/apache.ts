@@ -20,7 +20,7 @@ import { escapePath } from '../pagePath.js';
 import { type CompiledPattern, checkPattern, compilePattern, matchPattern } from '../patterns.js';
 import { type Directive, type ReadOptions, isServerContext, readApacheConfig } from './apacheConfigFile.js';
 import { type Conversion, type ConvertedRow, literalPattern } from './conversion.js';
-import { mightMatchUnder } from './patternReach.js';
+import { leadingLiteral, reachOf } from './patternReach.js';
 import { nonCapturing, possessiveAsGreedy } from './regexText.js';
 
 /** Directives that do not redirect or refuse anything a visitor asks: read and set aside, each listed in the report as such. */
@@ -36,8 +36,8 @@ const NOT_REDIRECTS = new Set([
 /** A pattern row already placed, against which later directives are checked. */
 interface PlacedPattern {
   compiled: CompiledPattern;
-  /** The rule's own pattern as a row path (its conditions only narrow it): what patternReach reads. */
-  reach: string;
+  /** Whether it may match under a folder, read from the rule's own pattern (its conditions only narrow it). */
+  mightMatchUnder: (folder: string) => boolean;
   where: string;
 }
 
@@ -94,6 +94,11 @@ function flagProblem(flag: string): string {
     bnp: 'escapes its captures its own way ([BNP])',
   };
   return reasons[name] ?? `has the flag [${flag}], which pagemap rows cannot say`;
+}
+
+/** Whether a pattern matches only from the start of the path (a leading ^ on every branch). */
+function isAnchored(source: string): boolean {
+  return leadingLiteral(source) !== undefined;
 }
 
 /** Whether a substitution is a full URL (mod_rewrite then redirects even without [R]). */
@@ -218,8 +223,8 @@ function conditionLookahead(condition: Directive, ruleIsCaseless: boolean): { lo
   else source = possessiveAsGreedy(pattern).source;
   const checked = checkPattern(source, isCaseless);
   if ('problem' in checked) return { problem: `has a condition whose pattern ${checked.problem} (${condition.where})` };
-  // At the start of the path, the condition may match anywhere in it: .* before it.
-  const body = `.*(?:${nonCapturing(source)})`;
+  // Tried at the start of the path: an unanchored condition may match anywhere in it, so .* goes before it.
+  const body = isAnchored(source) ? nonCapturing(source) : `.*(?:${nonCapturing(source)})`;
   return { lookahead: isNegated ? `(?!${body})` : `(?=${body})`, isOr };
 }
 
@@ -261,7 +266,16 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
   const patterns: PlacedPattern[] = [];
   /** Exact paths answered so far (decoded), and the folders whose subtrees are, with where. */
   const exactTaken = new Map<string, string>();
-  const subtreesTaken: { folder: string; where: string }[] = [];
+  const subtreesTaken = new Map<string, string>();
+  /** The subtree taken so far that holds `path`, looked up folder by folder (a file of 50,000 Redirects stays linear). */
+  const subtreeHolding = (path: string) => {
+    for (let slash = path.lastIndexOf('/'); slash >= 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const owner = subtreesTaken.get(path.slice(0, slash + 1));
+      if (owner) return owner;
+      if (slash === 0) break;
+    }
+    return undefined;
+  };
   const emit = (directive: Directive, path: string, status: number, source: string) => {
     const row: ConvertedRow = { where: directive.where, path, status, source, original: directive.original };
     conversion.rows.push(row);
@@ -269,14 +283,14 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
   const placePattern = (directive: Directive, source: string, isCaseless: boolean, status: number, target: string, ownPattern: string) => {
     const path = `${isCaseless ? '~*' : '~'}${source}`;
     emit(directive, path, status, target);
-    patterns.push({ compiled: compilePattern(path), reach: `${isCaseless ? '~*' : '~'}${ownPattern}`, where: directive.where });
+    patterns.push({ compiled: compilePattern(path), mightMatchUnder: reachOf(`${isCaseless ? '~*' : '~'}${ownPattern}`), where: directive.where });
   };
   /** The earlier pattern that answers `path` first, if any. */
   const patternAnswering = (path: string) => patterns.find((pattern) => matchPattern(pattern.compiled, path) !== undefined);
   /** The earlier pattern that may answer some path under `folder`, if any (decided from its literal start). */
-  const patternUnder = (folder: string) => patterns.find((pattern) => mightMatchUnder(pattern.reach, folder));
-  const exactOwner = (path: string) => exactTaken.get(path) ?? subtreesTaken.find((taken) => path.startsWith(taken.folder))?.where;
-  const subtreeOwner = (folder: string) => subtreesTaken.find((taken) => folder.startsWith(taken.folder))?.where;
+  const patternUnder = (folder: string) => patterns.find((pattern) => pattern.mightMatchUnder(folder));
+  const exactOwner = (path: string) => exactTaken.get(path) ?? subtreeHolding(path);
+  const subtreeOwner = (folder: string) => subtreeHolding(folder);
 
   /** A path answered by one target: an exact row, unless an earlier rule answers it first. */
   const placeExact = (directive: Directive, path: string, status: number, target: string): boolean => {
@@ -376,7 +390,7 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
       placeExact(directive, literal, status, target);
       return;
     }
-    const main = isNegated ? `(?!.*(?:${nonCapturing(possessive.source)}))` : `.*?(?:${possessive.source})`;
+    const main = isNegated ? `(?!${isAnchored(possessive.source) ? '' : '.*'}(?:${nonCapturing(possessive.source)}))` : isAnchored(possessive.source) ? possessive.source : `.*?(?:${possessive.source})`;
     const source = combined.assertion === '' && !isNegated ? possessive.source : `^${combined.assertion}${main}`;
     const checked = checkPattern(source, flags.isCaseless);
     if ('problem' in checked) return report(directive, `its pattern with its conditions ${checked.problem}`);
@@ -439,7 +453,7 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
       } else {
         emit(directive, `${exactRowPath(folder)}*`, status, status >= 400 ? '' : `${subtreeTarget}*`);
       }
-      subtreesTaken.push({ folder, where: directive.where });
+      subtreesTaken.set(folder, directive.where);
       placed = true;
     }
     const exactAnswerer = from.endsWith('/') ? undefined : (exactTaken.get(from) === directive.where ? undefined : (exactOwner(from) ?? patternAnswering(from)?.where));

@@ -57,12 +57,19 @@ const asciiLowerCase = (text: string) => text.replace(/[A-Z]+/g, (letters) => le
  * regex anchored on literal text that parts from the prefix is known not to.
  */
 export function mightMatchUnder(patternPath: string, prefix: string): boolean {
+  return reachOf(patternPath)(prefix);
+}
+
+/** mightMatchUnder for one pattern row, its text read once: for checking it against many prefixes. */
+export function reachOf(patternPath: string): (prefix: string) => boolean {
   const { source, isCaseless } = patternOf(patternPath);
   const lead = leadingLiteral(source);
-  if (!lead) return true;
+  if (!lead) return () => true;
   const literal = isCaseless ? asciiLowerCase(lead.text) : lead.text;
-  const folded = isCaseless ? asciiLowerCase(prefix) : prefix;
-  return literal.startsWith(folded) || (!lead.isWhole && folded.startsWith(literal));
+  return (prefix) => {
+    const folded = isCaseless ? asciiLowerCase(prefix) : prefix;
+    return literal.startsWith(folded) || (!lead.isWhole && folded.startsWith(literal));
+  };
 }
 
 /** Whether two pattern rows might match the same path (conservative, as mightMatchUnder). */

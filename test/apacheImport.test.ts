@@ -85,7 +85,7 @@ PythonOrg('a sample of old URLs answers exactly what the original rules answer o
     const referenceRules = await pythonOrgServerRoot(join(dir, 'reference'), true);
     const importRoot = join(dir, 'import');
     const { rows } = await readImportFile(await pythonOrgServerRoot(importRoot), { serverRoot: importRoot });
-    const { redirected, reachedRuntime } = await compareWithOriginal(binary, join(dir, 'reference'), referenceRules, rows, SAMPLE);
+    const { redirected, reachedRuntime } = await compareWithOriginal(binary, join(dir, 'reference'), { file: referenceRules }, rows, SAMPLE);
     assert.ok(redirected >= 75, `the original rules redirect most of the sample (${redirected} of ${SAMPLE.length})`);
     // Apache answered the imported rules itself: of the sample, only what no rule answers (404 in the original too) reached the runtime.
     assert.equal(reachedRuntime, ['/peps/pep-0008.txt', '/topics/xmlfoo', '/dev', '/dev/index.html', '/nothing-here', '/psf/']);
@@ -99,15 +99,40 @@ PythonOrg('a sample of old URLs answers exactly what the original rules answer o
  * http://Example.org, pagemap http://example.org/). Returns how many the reference
  * redirected, and which reached pagemap's runtime through pagemap's Apache.
  */
-async function compareWithOriginal(binary: string, serverRoot: string, rulesFile: string, rows: readonly ValidRow[], sample: readonly string[]): Promise<{ redirected: number; reachedRuntime: string[] }> {
-  const emptyRoot = join(serverRoot, 'empty-root');
-  await mkdir(emptyRoot);
+async function compareWithOriginal(
+  binary: string,
+  serverRoot: string,
+  rules: { file?: string; documentRoot?: Record<string, string> },
+  rows: readonly ValidRow[],
+  sample: readonly string[],
+): Promise<{ redirected: number; reachedRuntime: string[] }> {
+  // The document root holds what the rules need on disk (.htaccess files), nothing else.
+  const documentRoot = join(serverRoot, 'document-root');
+  await mkdir(documentRoot, { recursive: true });
+  const folders = [documentRoot];
+  for (const [name, content] of Object.entries(rules.documentRoot ?? {})) {
+    await mkdir(dirname(join(documentRoot, name)), { recursive: true });
+    folders.push(dirname(join(documentRoot, name)));
+    await writeFile(join(documentRoot, name), content);
+  }
   const vhost = join(serverRoot, 'vhost.conf');
-  await writeFile(vhost, `RewriteEngine On\nInclude "${rulesFile}"\n<Directory "${emptyRoot}">\n    Require all granted\n</Directory>\n`);
+  await writeFile(
+    vhost,
+    [
+      'RewriteEngine On',
+      ...(rules.file ? [`Include "${rules.file}"`] : []),
+      `<Directory "${documentRoot}">`,
+      '    AllowOverride All',
+      '    Options FollowSymLinks',
+      '    Require all granted',
+      '</Directory>',
+      '',
+    ].join('\n'),
+  );
   let reference: RunningApache | undefined;
   try {
-    const readable = [dirname(serverRoot), serverRoot, dirname(rulesFile), emptyRoot, ...(existsSync(join(serverRoot, 'REDIRECTS')) ? [join(serverRoot, 'REDIRECTS')] : [])];
-    reference = await startApache(binary, serverRoot, emptyRoot, vhost, readable);
+    const readable = [dirname(serverRoot), serverRoot, ...folders, ...(rules.file ? [dirname(rules.file)] : []), ...(existsSync(join(serverRoot, 'REDIRECTS')) ? [join(serverRoot, 'REDIRECTS')] : [])];
+    reference = await startApache(binary, serverRoot, documentRoot, vhost, readable);
     let result = { redirected: 0, reachedRuntime: [] as string[] };
     await withStack({ rows }, async (stack) => {
       const answer = async (base: string, target: string) => {
@@ -366,7 +391,7 @@ Meanings('on a real Apache, a configuration full of Apache\'s quirks answers as 
     await writeFile(rulesFile, QUIRKS);
     const { rows, rejects } = await readImportFile(rulesFile);
     assert.equal(rejects, []);
-    await compareWithOriginal(binary, dir, rulesFile, rows, QUIRKS_SAMPLE);
+    await compareWithOriginal(binary, dir, { file: rulesFile }, rows, QUIRKS_SAMPLE);
   });
 });
 
@@ -407,6 +432,55 @@ const QUIRKS_SAMPLE = [
   '/full/a%20b?q=1', '/hash/x', '/frag/x', '/pct/x', '/own-query/3?drop=1', '/pass/x?keep=1', '/pass/x',
   '/unanchored', '/a/unanchored/b', '/a/unanchored', '/relative', '/no-group', '/possessive/aab', '/x/possessive/ab', '/possessive/b',
   '/rm/12/a%20b', '/rm/12/a?q=1', '/rm/x/a', '/b', '/b/c', '/bb', '/m/', '/m/a', '/m', '/nothing',
+];
+
+Meanings('a .htaccess is read as the per-directory rules of its folder: patterns below it, substitutions from its RewriteBase, as the original answers', async () => {
+  requireApacheInCi(binary);
+  if (!binary) return;
+  for (const [folder, file, sample] of HTACCESS) {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, 'import'));
+      const copy = join(dir, 'import', '.htaccess');
+      await writeFile(copy, file);
+      const { rows, rejects, reported } = await readImportFile(copy, { folder });
+      assert.equal(rejects, []);
+      assert.equal(reported.map((entry) => entry.reason), folder === '/' ? ['not a redirect: set aside'] : []);
+      const { redirected } = await compareWithOriginal(binary, join(dir, 'reference'), { documentRoot: { [`${folder.slice(1)}.htaccess`]: file } }, rows, sample);
+      assert.ok(redirected >= sample.length / 2, `${folder}: ${redirected} of ${sample.length} redirected`);
+    });
+  }
+  // Without a RewriteBase, Apache puts the folder's path on disk into a relative redirect; pagemap reads it from the folder's URL, and says so.
+  await withTempDir(async (dir) => {
+    const file = join(dir, '.htaccess');
+    await writeFile(file, 'RewriteEngine On\nRewriteRule ^(.*)\\.htm$ $1.html [R=301,L]\n');
+    const conversion = convertApache(file, { folder: '/docs' });
+    assert.equal(conversion.rows.map((row) => `${row.path} ${row.source}`), ['~^/docs/(.*)\\.htm$ /docs/$1.html']);
+    assert.match(conversion.notes[0]!.reason, /with no RewriteBase: Apache would put the folder's path on disk into the URL; read from \/docs\/, as RewriteBase \/docs\/ says/);
+  });
+});
+
+const HTACCESS: [string, string, string[]][] = [
+  [
+    '/',
+    [
+      'RewriteEngine On',
+      'Options -Indexes',
+      'RewriteBase /',
+      'RewriteRule ^old/(.*)\\.html$ new/$1 [R=301,L]',
+      'RewriteRule ^Blog/(\\d+)/?$ /blog/post-$1 [R=302,L,NC]',
+      'RewriteCond %{REQUEST_URI} !^/keep',
+      'RewriteRule ^k(.*)$ /new-k$1 [R=301,L]',
+      'RewriteRule legacy\\.php$ /modern [R=301,L]',
+      'Redirect 301 /gone-page /elsewhere',
+      'RedirectMatch 410 ^/dead/',
+    ].join('\n'),
+    ['/old/a.html', '/old/sub/b.html?x=1', '/Blog/12', '/blog/12/', '/kitten', '/keep/x', '/a/legacy.php', '/legacy.php', '/gone-page', '/gone-page/x', '/dead/x', '/nothing'],
+  ],
+  [
+    '/docs/',
+    ['RewriteEngine On', 'RewriteBase /docs/', 'RewriteRule ^(.*)\\.htm$ $1.html [R=301,L]', 'RewriteRule ^old$ /docs/new [R=301,L]', 'RewriteRule ^manual/(.*)$ http://example.org/manual/$1 [R=302,L]'].join('\n'),
+    ['/docs/a.htm', '/docs/sub/b.htm?x=1', '/docs/old', '/docs/a.html', '/docs/manual/x/y', '/docs/'],
+  ],
 ];
 
 Meanings.run();

@@ -19,7 +19,8 @@ export const mapImport = defineCommand({
   description: `Import rows from FILE: pagemap's own .tsv (path<TAB>status<TAB>source, optional
 header line) or .json ([{path, status, source}]); an Apache configuration (Redirect,
 RedirectPermanent, RedirectTemp, RedirectMatch, RewriteRule with its RewriteCond lines on the
-path, RewriteMap int:tolower, Include); an nginx configuration (rewrite … permanent|redirect,
+path, RewriteMap int:tolower, Include; a .htaccess, or any file given --folder, as the
+per-directory rules of that URL folder); an nginx configuration (rewrite … permanent|redirect,
 location blocks that return a redirect); or CSV with a header naming the source, target and
 status columns, comma or semicolon separated. The kind is guessed from the extension and
 content unless --from says it. Every directive that becomes no row is reported with its file,
@@ -32,6 +33,7 @@ rows (TSV) and the report, and writes nothing.`,
   options: {
     from: { type: 'string', description: `what FILE is: ${IMPORT_FORMATS.join(', ')} (default: guessed)` },
     'server-root': { type: 'string', description: 'Apache\'s ServerRoot, from which a relative Include is read (default: the including file\'s folder)' },
+    folder: { type: 'string', description: 'for an Apache per-directory file (.htaccess): the URL folder it sits in (default: / for a file named .htaccess)' },
     'dry-run': { type: 'boolean', description: 'print the rows and the report; write nothing' },
     replace: { type: 'boolean', description: 'also remove every row that is not in FILE' },
     'keep-going': { type: 'boolean', description: 'import the valid rows; write the refused ones to FILE.rejects' },
@@ -45,7 +47,7 @@ rows (TSV) and the report, and writes nothing.`,
       throw new UsageError(`map import: --from ${values.from}: expected one of ${IMPORT_FORMATS.join(', ')}`);
     }
     const config = configFrom(values.config);
-    const read = await readImportFile(file, { format: values.from as ImportFormat | undefined, serverRoot: values['server-root'] });
+    const read = await readImportFile(file, { format: values.from as ImportFormat | undefined, serverRoot: values['server-root'], folder: values.folder });
     for (const line of reportLines(read)) logger.info(line);
     const kinds = rowKinds(read.rows);
     const counts = `${plural(read.rows.length, 'row')} (${kinds.exact} exact, ${kinds.prefix} prefix, ${kinds.pattern} pattern)${read.format === 'tsv' || read.format === 'json' ? '' : `; ${plural(read.reported.length, 'directive')} not imported, ${plural(read.notes.length, 'note')}`}`;

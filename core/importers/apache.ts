@@ -16,12 +16,24 @@
  * Whatever cannot be said as a row — a condition on the host, the query or the method, a
  * proxy, an internal rewrite, a map other than int:tolower — is reported with its place.
  */
+import { basename } from 'node:path';
 import { escapePath } from '../pagePath.js';
 import { type CompiledPattern, checkPattern, compilePattern, matchPattern } from '../patterns.js';
 import { type Directive, type ReadOptions, isServerContext, readApacheConfig } from './apacheConfigFile.js';
 import { type Conversion, type ConvertedRow, literalPattern } from './conversion.js';
-import { leadingLiteral, reachOf } from './patternReach.js';
+import { reachOf } from './patternReach.js';
 import { nonCapturing, possessiveAsGreedy } from './regexText.js';
+import {
+  REDIRECT_STATUS_WORDS,
+  combinedConditions,
+  flagProblem,
+  isAnchored,
+  isFullUrl,
+  literalPathOf,
+  parseFlags,
+  patternInFolder,
+  substitutionTarget,
+} from './rewriteRuleText.js';
 
 /** Directives that do not redirect or refuse anything a visitor asks: read and set aside, each listed in the report as such. */
 const NOT_REDIRECTS = new Set([
@@ -41,210 +53,23 @@ interface PlacedPattern {
   where: string;
 }
 
-/** Flags of a RewriteRule, by their long and short names. */
-interface RuleFlags {
-  status?: number;
-  isLast: boolean;
-  isCaseless: boolean;
-  isNoEscape: boolean;
-  appendsQuery: boolean;
-  unsupported: string[];
-}
-
-const FLAG_NAMES: Record<string, string> = {
-  redirect: 'r', last: 'l', nocase: 'nc', noescape: 'ne', qsappend: 'qsa', qsdiscard: 'qsd', gone: 'g', forbidden: 'f',
-  proxy: 'p', passthrough: 'pt', chain: 'c', next: 'n', skip: 's', type: 't', env: 'e', cookie: 'co', handler: 'h', nosubreq: 'ns',
-};
-
-const REDIRECT_STATUS_WORDS: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };
-
-function parseFlags(text: string | undefined): RuleFlags | string {
-  const flags: RuleFlags = { isLast: false, isCaseless: false, isNoEscape: false, appendsQuery: false, unsupported: [] };
-  if (text === undefined) return flags;
-  if (!/^\[.*\]$/.test(text)) return `has flags ${text} not written [FLAG,…]`;
-  for (const flag of text.slice(1, -1).split(',')) {
-    const [rawName = '', value] = flag.trim().split('=', 2) as [string, string | undefined];
-    const name = FLAG_NAMES[rawName.toLowerCase()] ?? rawName.toLowerCase();
-    if (name === 'r') {
-      const status = value === undefined ? 302 : (REDIRECT_STATUS_WORDS[value.toLowerCase()] ?? Number(value));
-      flags.status = status;
-    } else if (name === 'g') flags.status = 410;
-    else if (name === 'l' || name === 'end') flags.isLast = true;
-    else if (name === 'nc') flags.isCaseless = true;
-    else if (name === 'ne') flags.isNoEscape = true;
-    else if (name === 'qsa') flags.appendsQuery = true;
-    else if (name === 'ns' || name === 'unsafeallow3f' || name === 'nv') continue;
-    else flags.unsupported.push(flag.trim());
-  }
-  return flags;
-}
-
-/** Why each unsupported flag keeps a rule out of the map. */
-function flagProblem(flag: string): string {
-  const name = FLAG_NAMES[flag.split('=')[0]!.toLowerCase()] ?? flag.split('=')[0]!.toLowerCase();
-  const reasons: Record<string, string> = {
-    p: 'proxies the request to another server ([P]); pagemap redirects, it does not proxy',
-    f: 'forbids the path ([F], 403); pagemap answers 404 or 410 for what it refuses',
-    pt: 'passes the path on to other handlers ([PT]): an internal rewrite, not a redirect',
-    c: 'chains to the next rule ([C]), which pagemap rows cannot say',
-    n: 'restarts the rules ([N]), which pagemap rows cannot say',
-    s: 'skips rules ([S]), which pagemap rows cannot say',
-    qsd: 'drops the query ([QSD]); pagemap passes a request\'s query on unless the target has its own',
-    b: 'escapes its captures its own way ([B])',
-    bnp: 'escapes its captures its own way ([BNP])',
-  };
-  return reasons[name] ?? `has the flag [${flag}], which pagemap rows cannot say`;
-}
-
-/** Whether a pattern matches only from the start of the path (a leading ^ on every branch). */
-function isAnchored(source: string): boolean {
-  return leadingLiteral(source) !== undefined;
-}
-
-/** Whether a substitution is a full URL (mod_rewrite then redirects even without [R]). */
-function isFullUrl(text: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text);
-}
-
-/** The path a literal regular expression `^/a\.html$` stands for, or undefined if it is not one. */
-function literalPathOf(source: string): string | undefined {
-  if (!source.startsWith('^/') || !source.endsWith('$') || source.endsWith('\\$')) return undefined;
-  let path = '';
-  const body = source.slice(1, -1);
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i]!;
-    if (char === '\\') {
-      const next = body[i + 1];
-      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;
-      path += next;
-      i++;
-    } else if ('.[]()*+?{}|^$'.includes(char)) {
-      return undefined;
-    } else {
-      path += char;
-    }
-  }
-  return path;
-}
-
-/** A decoded path as a row path is written: `%`, `?`, `#` and a final `*` escaped, so it stays literal. */
-function exactRowPath(decoded: string): string {
-  return escapePath(decoded);
-}
-
-/**
- * A RewriteRule substitution as a pattern row target: `$N` kept, `${name:$N}` through an
- * int:tolower map as `${lowercase:$N}` (its literal text lower-cased), a final
- * `?%{QUERY_STRING}` dropped (pagemap passes the query on by itself), `\$` and `\%` literal,
- * and without [NE] a # and a literal % escaped as mod_rewrite escapes them.
- * The reason when something in it cannot be said.
- */
-function substitutionTarget(text: string, lowerMaps: ReadonlySet<string>, otherMaps: ReadonlyMap<string, string>, groups: number, isNoEscape: boolean): { target: string } | { problem: string } {
-  let target = '';
-  let rest = text;
-  if (/\?%\{QUERY_STRING\}$/.test(rest) && !rest.slice(0, -'?%{QUERY_STRING}'.length).includes('?')) rest = rest.slice(0, -'?%{QUERY_STRING}'.length);
-  const reference = (n: string) => {
-    if (n === '0') return { problem: 'uses $0 (the whole match), which pagemap targets cannot name; write the pattern with a group' };
-    return undefined;
-  };
-  // A group the pattern lacks is empty to mod_rewrite.
-  const emptyGroup = (n: string) => Number(n) > groups;
-  for (let i = 0; i < rest.length; i++) {
-    const char = rest[i]!;
-    const next = rest[i + 1];
-    if (char === '\\' && (next === '$' || next === '%' || next === '\\')) {
-      // A literal % is escaped again unless [NE]; a literal $ is written %24 in pagemap targets.
-      target += next === '$' ? '%24' : next === '%' ? (isNoEscape ? '%' : '%25') : '\\';
-      i++;
-    } else if (char === '#' && !isNoEscape) {
-      // Without [NE] mod_rewrite escapes a # with the rest: it is part of the path, not a fragment.
-      target += '%23';
-    } else if (char === '$' && next !== undefined && /[0-9]/.test(next)) {
-      const problem = reference(next);
-      if (problem) return problem;
-      if (!emptyGroup(next)) target += `$${next}`;
-      i++;
-    } else if (char === '$' && next === '{') {
-      const end = rest.indexOf('}', i);
-      const match = end < 0 ? null : /^\$\{([^:}]+):([^}]*)\}$/.exec(rest.slice(i, end + 1));
-      if (!match) return { problem: `has a \${…} it cannot read at "${rest.slice(i)}"` };
-      const [, map, key] = match as unknown as [string, string, string];
-      if (!lowerMaps.has(map)) {
-        const kind = otherMaps.get(map);
-        return { problem: kind ? `uses the RewriteMap ${map} (${kind}); pagemap rows can only lower-case (int:tolower)` : `uses the RewriteMap ${map}, which the file never declares` };
-      }
-      if (key.includes('|')) return { problem: `gives the map ${map} a default (${key}), which pagemap rows cannot say` };
-      for (const piece of key.split(/(\$[0-9])/)) {
-        if (piece === '') continue;
-        if (/^\$[0-9]$/.test(piece)) {
-          const problem = reference(piece[1]!);
-          if (problem) return problem;
-          if (!emptyGroup(piece[1]!)) target += `\${lowercase:${piece}}`;
-        } else if (/[$%]/.test(piece)) {
-          return { problem: `looks up ${map} with "${key}", which pagemap rows cannot say` };
-        } else {
-          target += piece.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
-        }
-      }
-      i = end;
-    } else if (char === '%' && next !== undefined && /[0-9]/.test(next)) {
-      return { problem: `uses %${next}, a capture of a RewriteCond, which pagemap rows cannot name` };
-    } else if (char === '%' && next === '{') {
-      const variable = /^%\{[^}]*\}/.exec(rest.slice(i))?.[0] ?? '%{';
-      return { problem: `puts ${variable} into its target; pagemap targets hold only the path's captures` };
-    } else if (char === '$') {
-      target += '%24';
-    } else {
-      target += char;
-    }
-  }
-  return { target };
-}
-
-/** A RewriteCond on the path, as a lookahead the rule's pattern can carry; or the reason it cannot be. */
-function conditionLookahead(condition: Directive, ruleIsCaseless: boolean): { lookahead: string; isOr: boolean } | { problem: string } {
-  const [testString = '', rawPattern = '', flagText] = condition.args;
-  if (!/^%\{(REQUEST_FILENAME|REQUEST_URI|SCRIPT_FILENAME)\}$/.test(testString)) {
-    const variable = /%\{([^}]+)\}/.exec(testString)?.[1];
-    return { problem: variable ? `has a condition on %{${variable}} (${condition.where}); pagemap rows answer by path alone` : `has a condition on "${testString}" (${condition.where}), which pagemap rows cannot say` };
-  }
-  const flags = (flagText ?? '').replace(/^\[|\]$/g, '').split(',').map((flag) => flag.trim().toLowerCase()).filter(Boolean);
-  const isCaseless = flags.includes('nc') || flags.includes('nocase');
-  const isOr = flags.includes('or') || flags.includes('ornext');
-  const unknown = flags.filter((flag) => !['nc', 'nocase', 'or', 'ornext', 'nv', 'novary'].includes(flag));
-  if (unknown.length) return { problem: `has a condition with the flag [${unknown.join(',')}] (${condition.where})` };
-  if (isCaseless !== ruleIsCaseless) return { problem: `mixes a ${isCaseless ? 'caseless' : 'case-sensitive'} condition (${condition.where}) with a ${ruleIsCaseless ? 'caseless' : 'case-sensitive'} rule, which one pattern row cannot say` };
-  const isNegated = rawPattern.startsWith('!');
-  const pattern = isNegated ? rawPattern.slice(1) : rawPattern;
-  if (/^-[a-zA-Z]$/.test(pattern) || /^-[a-z]{2}$/.test(pattern)) return { problem: `has a condition testing the file system (${rawPattern}, ${condition.where}); pagemap rows answer by path alone` };
-  let source: string;
-  if (pattern.startsWith('=')) source = `^${literalPattern(pattern.slice(1))}$`;
-  else if (/^[<>]/.test(pattern)) return { problem: `has a condition comparing text (${pattern}, ${condition.where}), which pagemap rows cannot say` };
-  else source = possessiveAsGreedy(pattern).source;
-  const checked = checkPattern(source, isCaseless);
-  if ('problem' in checked) return { problem: `has a condition whose pattern ${checked.problem} (${condition.where})` };
-  // Tried at the start of the path: an unanchored condition may match anywhere in it, so .* goes before it.
-  const body = isAnchored(source) ? nonCapturing(source) : `.*(?:${nonCapturing(source)})`;
-  return { lookahead: isNegated ? `(?!${body})` : `(?=${body})`, isOr };
-}
-
-/** Lookaheads for a rule's conditions: consecutive [OR] conditions become alternatives of one group. */
-function combinedConditions(conditions: readonly Directive[], isCaseless: boolean): { assertion: string } | { problem: string } {
-  const groups: string[][] = [[]];
-  let previousIsOr = false;
-  for (const condition of conditions) {
-    const converted = conditionLookahead(condition, isCaseless);
-    if ('problem' in converted) return converted;
-    if (!previousIsOr && groups.at(-1)!.length > 0) groups.push([]);
-    groups.at(-1)!.push(converted.lookahead);
-    previousIsOr = converted.isOr;
-  }
-  return { assertion: groups.filter((group) => group.length).map((group) => (group.length === 1 ? group[0]! : `(?:${group.join('|')})`)).join('') };
+export interface ApacheImportOptions extends ReadOptions {
+  /**
+   * The URL folder a per-directory file (a `.htaccess`) applies to: its RewriteRules match
+   * the path below it, relative substitutions go from its RewriteBase. A file named
+   * `.htaccess` is read so, for `/` unless this says otherwise.
+   */
+  folder?: string;
 }
 
 /** Convert an Apache configuration (and what it includes) into rows, and a report of the rest. */
-export function convertApache(file: string, options: ReadOptions = {}): Conversion {
+export function convertApache(file: string, options: ApacheImportOptions = {}): Conversion {
   const { directives, reported } = readApacheConfig(file, options);
+  const named = options.folder ?? (basename(file) === '.htaccess' ? '/' : undefined);
+  const folder = named === undefined ? undefined : `/${named.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/');
+  // RewriteBase holds for the whole file, wherever it is written.
+  const declaredBase = directives.findLast((directive) => directive.name === 'rewritebase' && isServerContext(directive))?.args[0];
+  const base = folder === undefined ? undefined : declaredBase === undefined ? folder : `${declaredBase.replace(/\/*$/, '')}/`;
   const conversion: Conversion = { rows: [], reported, notes: [] };
   const report = (directive: Directive, reason: string): void => {
     conversion.reported.push({ where: directive.where, reason, original: directive.original });
@@ -296,7 +121,7 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
   const placeExact = (directive: Directive, path: string, status: number, target: string): boolean => {
     const owner = exactOwner(path) ?? patternAnswering(path)?.where;
     if (owner) return false;
-    emit(directive, exactRowPath(path), status, target);
+    emit(directive, escapePath(path), status, target);
     exactTaken.set(path, directive.where);
     return true;
   };
@@ -318,7 +143,7 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
     const ruleConditions = conditions;
     conditions = [];
     if (!isServerContext(directive)) {
-      report(directive, `sits in <${directive.sections.at(-1)}>: per-directory rules match paths relative to their folder, which this importer does not read`);
+      report(directive, `sits in <${directive.sections.at(-1)}>: per-directory rules match paths relative to their folder; put them in a file of their own and import it with --folder URL-FOLDER`);
       continue;
     }
     if (!engineOn) {
@@ -359,10 +184,13 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
     if (possessive.rewritten.length) {
       note(directive, `${possessive.rewritten.join(', ')} is a possessive quantifier to Apache's PCRE (the character repeated, never the text "${possessive.rewritten[0]}"): read as ${possessive.rewritten.map((q) => q.slice(0, -1)).join(', ')}, which matches the same paths`);
     }
-    const own = checkPattern(possessive.source, flags.isCaseless);
+    const inFolder = folder === undefined ? { source: possessive.source } : patternInFolder(possessive.source, folder);
+    if ('problem' in inFolder) return report(directive, inFolder.problem);
+    const ownSource = inFolder.source;
+    const own = checkPattern(ownSource, flags.isCaseless);
     if ('problem' in own) return report(directive, `its pattern ${own.problem}`);
     const groups = isNegated ? 0 : own.groups;
-    const combined = combinedConditions(ruleConditions, flags.isCaseless);
+    const combined = combinedConditions(ruleConditions, flags.isCaseless, folder !== undefined);
     if ('problem' in combined) return report(directive, combined.problem);
     let target = '';
     if (status === 301 || status === 302) {
@@ -371,17 +199,18 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
       target = converted.target;
       const missing = [...substitution.matchAll(/\$([1-9])/g)].map((match) => match[1]!).filter((n) => Number(n) > groups);
       if (missing.length) note(directive, `names $${missing[0]}, a group its pattern lacks: empty, as in Apache`);
-      // In the server's context a relative substitution is a path from the root.
+      // A relative substitution is a path from the root in the server's context, from RewriteBase in a folder's.
       if (!target.startsWith('/') && !isFullUrl(target)) {
-        note(directive, `redirects to "${substitution}", which Apache takes from the root: /${target}`);
-        target = `/${target}`;
+        if (base === undefined) note(directive, `redirects to "${substitution}", which Apache takes from the root: /${target}`);
+        else if (declaredBase === undefined && base !== '/') note(directive, `redirects to "${substitution}" with no RewriteBase: Apache would put the folder's path on disk into the URL; read from ${base}, as RewriteBase ${base} says`);
+        target = `${base ?? '/'}${target}`;
       }
       if (flags.isNoEscape && target.includes('#') && !target.slice(0, target.indexOf('#')).includes('?')) {
         note(directive, 'has [NE] and a #fragment: Apache puts a request\'s query after the fragment, where no server sees it; pagemap puts it before, as a browser expects');
       }
     }
     const hasReferences = /\$[1-9]/.test(target);
-    const literal = !isNegated && !flags.isCaseless && combined.assertion === '' && !hasReferences ? literalPathOf(possessive.source) : undefined;
+    const literal = !isNegated && !flags.isCaseless && combined.assertion === '' && !hasReferences ? literalPathOf(ownSource) : undefined;
     // A literal path becomes an exact row when no earlier rule answers it (a folder's own
     // path stays a pattern: an exact row for /a/ would answer /a/index.html too).
     if (literal !== undefined && !literal.endsWith('/')) {
@@ -390,11 +219,11 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
       placeExact(directive, literal, status, target);
       return;
     }
-    const main = isNegated ? `(?!${isAnchored(possessive.source) ? '' : '.*'}(?:${nonCapturing(possessive.source)}))` : isAnchored(possessive.source) ? possessive.source : `.*?(?:${possessive.source})`;
-    const source = combined.assertion === '' && !isNegated ? possessive.source : `^${combined.assertion}${main}`;
+    const main = isNegated ? `(?!${isAnchored(ownSource) ? '' : '.*'}(?:${nonCapturing(ownSource)}))` : isAnchored(ownSource) ? ownSource : `.*?(?:${ownSource})`;
+    const source = combined.assertion === '' && !isNegated ? ownSource : `^${combined.assertion}${main}`;
     const checked = checkPattern(source, flags.isCaseless);
     if ('problem' in checked) return report(directive, `its pattern with its conditions ${checked.problem}`);
-    placePattern(directive, source, flags.isCaseless, status, target, isNegated ? '' : possessive.source);
+    placePattern(directive, source, flags.isCaseless, status, target, isNegated ? '' : ownSource);
   }
 
   // 2. mod_alias, in order, after every rewrite rule.
@@ -407,7 +236,7 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
       continue;
     }
     if (name === 'rewritebase') {
-      report(directive, 'sets the base of per-directory rules, which this importer does not read');
+      if (folder === undefined) report(directive, 'sets the base of per-directory rules; read as one only in a .htaccess (or with --folder)');
       continue;
     }
     if (!['redirect', 'redirectpermanent', 'redirecttemp', 'redirectmatch'].includes(name)) {
@@ -443,22 +272,22 @@ export function convertApache(file: string, options: ReadOptions = {}): Conversi
     if (starFree !== target) note(directive, 'its target holds "*", written %2A so it is not taken for the place of the rest of the path');
     let placed = false;
     if (!from.endsWith('/')) placed = placeExact(directive, from, status, starFree);
-    const folder = from.endsWith('/') ? from : `${from}/`;
-    const owner = subtreeOwner(folder);
+    const subtree = from.endsWith('/') ? from : `${from}/`;
+    const owner = subtreeOwner(subtree);
     if (!owner) {
       const subtreeTarget = status >= 400 ? '' : from.endsWith('/') ? starFree : `${starFree}/`;
-      if (patternUnder(folder)) {
-        const source = `^${literalPattern(folder)}(.*)$`;
+      if (patternUnder(subtree)) {
+        const source = `^${literalPattern(subtree)}(.*)$`;
         placePattern(directive, source, false, status, status >= 400 ? '' : `${subtreeTarget.replaceAll('$', '%24')}$1`, source);
       } else {
-        emit(directive, `${exactRowPath(folder)}*`, status, status >= 400 ? '' : `${subtreeTarget}*`);
+        emit(directive, `${escapePath(subtree)}*`, status, status >= 400 ? '' : `${subtreeTarget}*`);
       }
-      subtreesTaken.set(folder, directive.where);
+      subtreesTaken.set(subtree, directive.where);
       placed = true;
     }
     const exactAnswerer = from.endsWith('/') ? undefined : (exactTaken.get(from) === directive.where ? undefined : (exactOwner(from) ?? patternAnswering(from)?.where));
     if (!placed) report(directive, `is never reached: ${exactAnswerer ?? owner} answers ${from} first`);
-    else if (exactAnswerer) note(directive, `answers below ${folder} only: ${exactAnswerer} answers ${from} itself first`);
+    else if (exactAnswerer) note(directive, `answers below ${subtree} only: ${exactAnswerer} answers ${from} itself first`);
   }
 
   function convertRedirectMatch(directive: Directive, rawPattern: string, status: number, target: string): void {

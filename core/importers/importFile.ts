@@ -69,12 +69,12 @@ function checkConverted(conversion: Conversion): { rows: ValidRow[]; rejects: Re
 }
 
 /** Read `file` as `format` (guessed when not given): rows, refused rows, and what a conversion reported. */
-export async function readImportFile(file: string, options: { format?: ImportFormat; serverRoot?: string } = {}): Promise<ImportRead> {
+export async function readImportFile(file: string, options: { format?: ImportFormat; serverRoot?: string; folder?: string } = {}): Promise<ImportRead> {
   const text = await readMapText(file);
   const format = options.format ?? guessFormat(file, text);
   if (!format) throw new PagemapError('EFORMAT', `${file}: cannot tell what kind of file this is; say it with --from ${IMPORT_FORMATS.join('|')}`);
   if (format === 'tsv' || format === 'json') return { format, ...parseMapLeniently(text, format as MapFormat, file), reported: [], notes: [] };
-  const conversion = format === 'apache' ? convertApache(file, { serverRoot: options.serverRoot }) : format === 'nginx' ? convertNginx(text, file) : convertCsv(text, file);
+  const conversion = format === 'apache' ? convertApache(file, { serverRoot: options.serverRoot, folder: options.folder }) : format === 'nginx' ? convertNginx(text, file) : convertCsv(text, file);
   return { format, ...checkConverted(conversion), reported: conversion.reported, notes: conversion.notes };
 }
 

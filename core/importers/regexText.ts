@@ -68,3 +68,8 @@ export function possessiveAsGreedy(source: string): { source: string; rewritten:
   }
   return { source: out.join(''), rewritten };
 }
+
+/** Whether a `^` anchors anywhere but at the very start (inside an alternative or a group). */
+export function hasInnerAnchor(source: string): boolean {
+  return tokens(source).some((token, k) => token === '^' && k > 0);
+}

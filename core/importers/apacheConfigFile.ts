@@ -95,9 +95,10 @@ export interface ReadOptions {
 export function readApacheConfig(file: string, options: ReadOptions = {}): { directives: Directive[]; reported: ReportedDirective[] } {
   const directives: Directive[] = [];
   const reported: ReportedDirective[] = [];
+  // Places as short as they can be read: from the current folder, unless the absolute path is shorter.
   const display = (path: string) => {
     const shown = relative(process.cwd(), path);
-    return shown.startsWith('..') ? path : shown;
+    return shown.length < path.length ? shown : path;
   };
   const readOne = (path: string, sections: string[], including: string[]) => {
     const text = readFileSync(path, 'utf8');
@@ -129,7 +130,8 @@ export function readApacheConfig(file: string, options: ReadOptions = {}): { dir
           files = includedFiles(resolved);
         } catch (error) {
           const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-          reported.push({ where, reason: `${name} ${target}: cannot read ${resolved} (${why})${isOptional ? '; IncludeOptional skips it, as Apache does' : ''}; the rest is imported`, original: content });
+          const hint = !isAbsolute(target) && options.serverRoot === undefined ? '; Apache reads a relative Include from its ServerRoot: give it with --server-root' : '';
+          reported.push({ where, reason: `${name} ${target}: cannot read ${resolved} (${why})${isOptional ? '; IncludeOptional skips it, as Apache does' : ''}${hint}; the rest is imported`, original: content });
           continue;
         }
         for (const included of files) {

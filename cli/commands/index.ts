@@ -8,8 +8,9 @@ import { mapImport } from './mapImport.js';
 import { mapList } from './mapList.js';
 import { mapRm } from './mapRm.js';
 import { mapSet } from './mapSet.js';
+import { migrate } from './migrate.js';
 import { misses } from './misses.js';
 import { serve } from './serve.js';
 import { watch } from './watch.js';
 
-export const COMMANDS: readonly Command[] = [init, mapList, mapSet, mapRm, mapImport, mapExport, mapDiscover, build, serve, watch, misses] as readonly Command[];
+export const COMMANDS: readonly Command[] = [init, mapList, mapSet, mapRm, mapImport, mapExport, mapDiscover, migrate, build, serve, watch, misses] as readonly Command[];

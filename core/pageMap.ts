@@ -10,7 +10,7 @@ import { DatabaseError, InvalidRowError, PagemapError } from './errors.js';
 import { canonicalRowPath, isPrefixPath, pathForExport } from './pagePath.js';
 import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, validateRow } from './pageRow.js';
 import { isPatternPath, patternMatcher } from './patterns.js';
-import { type PatternLookup, loopThrough } from './redirects.js';
+import { type PatternLookup, loopThrough, prefixRowFor } from './redirects.js';
 
 /** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */
 export interface OutputRecord {
@@ -88,6 +88,9 @@ const MIGRATIONS: readonly string[] = [
   // 4: pattern rows' order (mod_rewrite's: the first that matches answers); NULL for other rows.
   `ALTER TABLE pages ADD COLUMN rank INTEGER;
    CREATE INDEX pages_by_rank ON pages (rank) WHERE rank IS NOT NULL;`,
+  // 5: the page a miss was last linked from (its Referer), to find a broken link on another site.
+  `ALTER TABLE misses ADD COLUMN referrer TEXT NOT NULL DEFAULT '';
+   CREATE INDEX misses_by_last_seen ON misses (last_seen);`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -98,6 +101,8 @@ export interface MissRecord {
   count: number;
   firstSeen: string;
   lastSeen: string;
+  /** The page it was last linked from (the request's Referer), '' when none said. */
+  referrer?: string;
 }
 
 /** A build's journal entry: a folder of public/ (relative, '' for public/ itself) it writes into. */
@@ -170,11 +175,13 @@ function prepareStatements(db: Database.Database) {
     ),
     pathsWithSource: db.prepare<[string], { path: string }>('SELECT path FROM pages WHERE source = ? AND status = 200'),
     // Returns the new count: equal to the batch's count only when the row is new.
-    countMiss: db.prepare<[MissRecord], { count: number }>(
-      `INSERT INTO misses (path, count, first_seen, last_seen) VALUES (@path, @count, @firstSeen, @lastSeen)
-       ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen
+    countMiss: db.prepare<[Required<MissRecord>], { count: number }>(
+      `INSERT INTO misses (path, count, first_seen, last_seen, referrer) VALUES (@path, @count, @firstSeen, @lastSeen, @referrer)
+       ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen,
+         referrer = CASE WHEN excluded.referrer <> '' THEN excluded.referrer ELSE referrer END
        RETURNING count`,
     ),
+    purgeMisses: db.prepare<[string]>('DELETE FROM misses WHERE last_seen < ?'),
     missCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM misses'),
     dropMisses: db.prepare<[number]>(
       // Least requested first, and of those the longest unseen.
@@ -186,11 +193,11 @@ function prepareStatements(db: Database.Database) {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     getState: db.prepare<[string], { value: string }>('SELECT value FROM build_state WHERE key = ?'),
     setState: db.prepare<[string, string]>('INSERT OR REPLACE INTO build_state (key, value) VALUES (?, ?)'),
-    topMisses: db.prepare<[number], MissRecord>(
+    topMisses: db.prepare<[number, number], Required<MissRecord>>(
       // A miss that has a row by now is answered: the list is what still needs one.
-      `SELECT path, count, first_seen AS firstSeen, last_seen AS lastSeen FROM misses AS m
+      `SELECT path, count, first_seen AS firstSeen, last_seen AS lastSeen, referrer FROM misses AS m
        WHERE NOT EXISTS (SELECT 1 FROM pages AS p WHERE p.path = m.path)
-       ORDER BY count DESC, last_seen DESC, path LIMIT ?`,
+       ORDER BY count DESC, last_seen DESC, path LIMIT ? OFFSET ?`,
     ),
   };
 }
@@ -407,7 +414,7 @@ export class PageMapStore {
   recordMisses(misses: readonly MissRecord[], max = Infinity): void {
     this.db.transaction(() => {
       this.missRows ??= this.statements.missCount.get()!.n;
-      for (const miss of misses) if (this.statements.countMiss.get(miss)!.count === miss.count) this.missRows++;
+      for (const miss of misses) if (this.statements.countMiss.get({ referrer: '', ...miss })!.count === miss.count) this.missRows++;
       if (this.missRows > max) {
         this.statements.dropMisses.run(this.missRows - max);
         this.missRows = max;
@@ -419,9 +426,33 @@ export class PageMapStore {
     return this.statements.missCount.get()!.n;
   }
 
-  /** The most requested paths that had no answer and still have no row, most requested first. */
-  topMisses(limit: number): MissRecord[] {
-    return this.statements.topMisses.all(limit);
+  /**
+   * The most requested paths that had no answer and still have none, most requested first: a
+   * miss leaves the list once a row answers it, however the row came (set, import, discovery)
+   * and whatever its kind (its own path, a prefix over it, a pattern matching it).
+   */
+  topMisses(limit: number): Required<MissRecord>[] {
+    const found: Required<MissRecord>[] = [];
+    const page = Math.max(limit, 100);
+    for (let offset = 0; found.length < limit; offset += page) {
+      const batch = this.statements.topMisses.all(page, offset);
+      for (const miss of batch) if (found.length < limit && !this.isAnswered(miss.path)) found.push(miss);
+      if (batch.length < page) break;
+    }
+    return found;
+  }
+
+  /** Whether a prefix or pattern row answers a path (as asked with or without its index.html). */
+  private isAnswered(path: string): boolean {
+    const forms = path.endsWith('/index.html') ? [path, path.slice(0, -'index.html'.length)] : [path];
+    return forms.some((asked) => prefixRowFor(asked, (row) => this.statements.get.get(row)) !== undefined || this.findPattern(asked) !== undefined);
+  }
+
+  /** Forget the misses last asked for before `before`; how many went. */
+  purgeMisses(before: Date): number {
+    const purged = this.statements.purgeMisses.run(before.toISOString()).changes;
+    this.missRows = undefined;
+    return purged;
   }
 
   /**

@@ -5,7 +5,8 @@
  *
  * Anyone can ask for any path, and Apache hands every unknown one to the runtime, so the
  * table is bounded: at most `max` distinct paths (the least requested, then the longest
- * unseen, are dropped first), each stored in at most MISS_PATH_MAX_BYTES, and at most
+ * unseen, are dropped first), each stored (with the page that linked to it) in at most
+ * MISS_PATH_MAX_BYTES each, and at most
  * MISS_NEW_PER_FLUSH new paths are taken per flush. A crawler asking for random paths costs
  * at most max × ~700 bytes of disk (about 70 MB at the default), and a flush holds the thread
  * for a few milliseconds (bench/missesBench.ts).
@@ -26,6 +27,15 @@ export function missKey(path: string): string {
   let cut = MISS_PATH_MAX_BYTES - Buffer.byteLength(ELLIPSIS);
   while ((bytes[cut]! & 0xc0) === 0x80) cut--; // not inside a character
   return bytes.subarray(0, cut).toString('utf8') + ELLIPSIS;
+}
+
+/**
+ * A Referer as the misses table keeps it: cut like a path (it is as anonymous), without
+ * control characters; '' for none.
+ */
+export function referrerKey(referrer: string | undefined): string {
+  if (!referrer) return '';
+  return missKey(referrer.replace(/[\u0000-\u001f\u007f]/g, ''));
 }
 
 export interface MissCounterOptions {
@@ -52,13 +62,15 @@ export class MissCounter {
     this.logger = options.logger ?? silentLogger;
   }
 
-  count(path: string, when = new Date()): void {
+  /** Count a miss of `path`, linked from `referrer` (the request's Referer, as sent) if it says. */
+  count(path: string, referrer?: string, when = new Date()): void {
     const key = missKey(path);
+    const from = referrerKey(referrer);
     const at = when.toISOString();
     const existing = this.pending.get(key);
-    if (existing) (existing.count++, (existing.lastSeen = at));
+    if (existing) (existing.count++, (existing.lastSeen = at), (existing.referrer = from || existing.referrer));
     // A flood of new paths is bounded too: past the limit, new ones are not counted until the next flush.
-    else if (this.pending.size < this.maxPending) this.pending.set(key, { path: key, count: 1, firstSeen: at, lastSeen: at });
+    else if (this.pending.size < this.maxPending) this.pending.set(key, { path: key, count: 1, firstSeen: at, lastSeen: at, referrer: from });
     this.timer ??= setTimeout(() => this.flush(), this.flushAfterMs).unref();
   }
 

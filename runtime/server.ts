@@ -71,15 +71,15 @@ export class Runtime {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path), this.store.findPattern);
-    if (resolution.kind === 'miss') resolution = this.discover(method, url, resolution.path);
+    if (resolution.kind === 'miss') resolution = this.discover(method, url, resolution.path, req.headers.referer);
     return this.answer(req, res, resolution);
   }
 
   /** No row: look in the legacy tree (the index rule included), else count the miss. */
-  private discover(method: string, url: string, path: string): Resolution {
+  private discover(method: string, url: string, path: string, referrer: string | undefined): Resolution {
     const found = discoverPath(this.config, this.store, path) ?? (path.endsWith('/index.html') ? undefined : discoverPath(this.config, this.store, path + '/index.html'));
     if (found) return resolveRequest(method, url, (p) => this.store.getCanonical(p), this.store.findPattern);
-    this.misses.count(path);
+    this.misses.count(path, referrer);
     return { kind: 'status', status: 404, path };
   }
 

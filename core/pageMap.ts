@@ -182,6 +182,15 @@ function prepareStatements(db: Database.Database) {
        RETURNING count`,
     ),
     purgeMisses: db.prepare<[string]>('DELETE FROM misses WHERE last_seen < ?'),
+    // Rows by status and kind (pattern: '~…'; prefix: a folder path; exact otherwise) and, for pages, by source scheme.
+    census: db.prepare<[], { status: number; kind: string; scheme: string; n: number }>(
+      `SELECT status,
+              CASE WHEN path >= '~' THEN 'pattern' WHEN substr(path, -1) = '/' THEN 'prefix' ELSE 'exact' END AS kind,
+              CASE WHEN status = 200 THEN substr(source, 1, instr(source, ':') - 1) ELSE '' END AS scheme,
+              count(*) AS n
+       FROM pages GROUP BY 1, 2, 3`,
+    ),
+    discoveredSince: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM pages WHERE origin = 'discovered' AND created >= ?"),
     missCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM misses'),
     dropMisses: db.prepare<[number]>(
       // Least requested first, and of those the longest unseen.
@@ -446,6 +455,16 @@ export class PageMapStore {
   private isAnswered(path: string): boolean {
     const forms = path.endsWith('/index.html') ? [path, path.slice(0, -'index.html'.length)] : [path];
     return forms.some((asked) => prefixRowFor(asked, (row) => this.statements.get.get(row)) !== undefined || this.findPattern(asked) !== undefined);
+  }
+
+  /** How many rows there are of each status, kind (exact, prefix, pattern) and, for pages, source scheme (wiki, file). */
+  census(): { status: number; kind: string; scheme: string; n: number }[] {
+    return this.statements.census.all();
+  }
+
+  /** How many rows discovery added since `since`. */
+  discoveredSince(since: Date): number {
+    return this.statements.discoveredSince.get(since.toISOString())!.n;
   }
 
   /** Forget the misses last asked for before `before`; how many went. */

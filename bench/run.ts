@@ -12,22 +12,23 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TOOLS, type Tool, runBuildBench } from './buildBench.js';
 import { runApacheBench } from './apacheBench.js';
+import { runCheckBench } from './checkBench.js';
 import { BenchError } from './measure.js';
 import { runMissesBench } from './missesBench.js';
 import { runRuntimeBench } from './runtimeBench.js';
 
 const HELP = `Usage: node dist/bench/run.js [options]
 
-  --pages N     Markdown pages in the generated corpus (default 5000)
+  --pages N     Markdown pages in the generated corpus (default 5000; 20000 for check)
   --runs R      timed runs of each scenario (default 5); medians and minimums are reported
   --warmup W    untimed rounds first (default 1)
-  --only NAME   run one benchmark: build, runtime, apache or misses (default: all four)
+  --only NAME   run one benchmark: build, runtime, apache, misses or check (default: all five)
   --seconds S   wrk's duration for each serving sample (default 5)
   --tools LIST  comma-separated, from ${TOOLS.join(', ')} (default all). Hugo must be on PATH;
                 Eleventy is installed on first use outside the project (see bench/competitors.ts)
   --keep        keep the temp folder with the corpus and every tool's output`;
 
-const BENCHMARKS = ['build', 'runtime', 'apache', 'misses'] as const;
+const BENCHMARKS = ['build', 'runtime', 'apache', 'misses', 'check'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, least: number): number {
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     if (only === 'runtime') process.stdout.write((await runRuntimeBench({ runs, wrk, log })) + '\n\n');
     if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, 100_000], runs, wrk, log })) + '\n\n');
     if (only === 'misses') process.stdout.write((await runMissesBench({ max: 100_000, paths: 150_000, log })) + '\n\n');
+    if (only === 'check') process.stdout.write((await runCheckBench({ pages: wholeNumber('pages', values.pages, 20_000, 1), runs, log })) + '\n\n');
     if (only !== 'build') continue;
     const result = await runBuildBench({
       pages: wholeNumber('pages', values.pages, 5000, 1),

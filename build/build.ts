@@ -18,12 +18,15 @@ import pLimit from 'p-limit';
 import type { Config } from '../core/config.js';
 import { isAbsent } from '../core/errors.js';
 import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
+import type { PageRow } from '../core/pageRow.js';
 import { SourceLocator, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
 import { type BuildPlan, type Observation, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild } from './buildPlan.js';
 import type { ProduceRequest } from './pageRenderer.js';
 import { type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
+import { type SiteFilesOutcome, addPageDate, pageDatesFromRecords, releaseTakenSiteFiles, sitemapPages, writeSiteFiles, writtenSiteFiles } from './siteFiles.js';
+import { ROBOTS_FILE, planSiteFiles } from './sitemap.js';
 import { type SiteTemplate, loadTemplate } from './template.js';
 
 export const OUTCOMES = ['written', 'unchanged', 'removed', 'failed'] as const;
@@ -42,6 +45,8 @@ export interface BuildReport {
   failures: BuildFailure[];
   /** Worth telling, not failures (e.g. a slower Apache map). */
   warnings: string[];
+  /** sitemap.xml and robots.txt written or removed by this build (relative to public/), when it looked at them. */
+  siteFiles?: { written: string[]; removed: string[] };
   elapsedMs: number;
 }
 
@@ -65,6 +70,11 @@ export interface BuildOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called for every page handed to the renderer (the runtime counts renders with it). */
   onRender?: (path: string) => void;
+  /**
+   * With `paths`: bring sitemap.xml and robots.txt up to date too (the watcher's edits). A
+   * whole build always does; the runtime's misses leave it to the next build.
+   */
+  siteFiles?: boolean;
 }
 
 /** The build state key under which the Apache files last written are recorded. */
@@ -144,6 +154,8 @@ export interface SiteBuilderOptions {
    * one costs ~50 ms. Default: a pool per build, stopped when it ends.
    */
   keepRenderer?: boolean;
+  /** @internal The URLs one sitemap file holds before an index is needed (tests lower it); default the protocol's 50,000. */
+  sitemapMaxUrls?: number;
 }
 
 /**
@@ -156,6 +168,12 @@ export class SiteBuilder {
   private template: SiteTemplate;
   private readonly keepRenderer: boolean;
   private readonly limits: RenderLimits;
+  private readonly sitemapMaxUrls: number | undefined;
+  /**
+   * Page path → its source's mtime, for every page built, as the records say: set by a whole
+   * build, kept current by partial ones, so the watcher's sitemap refresh reads no table.
+   */
+  private pageDates: Map<string, number> | undefined;
   /** The renderer kept between builds, when keepRenderer is set. */
   private kept: RenderService | undefined;
 
@@ -165,6 +183,7 @@ export class SiteBuilder {
     this.template = template;
     this.keepRenderer = options.keepRenderer ?? false;
     this.limits = { timeoutMs: config.renderTimeoutSeconds * 1000, memoryMb: config.renderMemoryMb };
+    this.sitemapMaxUrls = options.sitemapMaxUrls;
   }
 
   /** Load the template and clear what a killed build left behind. */
@@ -205,12 +224,21 @@ export class SiteBuilder {
     const early = renderAll ? poolFor(template, jobs.length, this.limits) : undefined;
     let report: BuildReport;
     try {
+      // A site file whose path the map now claims goes first: a page may be written there.
+      const release = isWhole ? await releaseTakenSiteFiles(config.publicDir, store, (path) => this.isTaken(path)).then(() => undefined, (error: unknown) => error as Error) : undefined;
       const plan = planBuild(jobs, recorded, this.observe(jobs, recorded, options.full === true), { full: options.full });
-      report = await this.execute(plan, recorded, jobs.length, { ...options, renderer: early });
+      const done = await this.execute(plan, recorded, jobs.length, { ...options, renderer: early });
+      report = done.report;
+      this.notePageDates(isWhole, recorded, done.written, done.removedFiles);
+      if (release) {
+        report.counts.failed++;
+        report.failures.push({ path: '/sitemap.xml', message: `cannot remove a site file the map now claims: ${release.message}`, isMissingSource: false });
+      }
     } finally {
       await early?.close();
     }
-    if (isWhole) await this.writeApache(rows, report);
+    const siteFiles = isWhole || options.siteFiles ? await this.writeSiteFiles(report, options, isWhole) : undefined;
+    if (isWhole || siteFiles?.isSetChanged) await this.writeApache(isWhole ? rows : store.all(), report);
     report.pages = isWhole ? rows.filter((row) => row.status === 200).length : jobs.length;
     report.elapsedMs = performance.now() - started;
     return report;
@@ -299,7 +327,12 @@ export class SiteBuilder {
    * job is reported and its old output removed, so a page whose source is gone or broken is
    * never served stale.
    */
-  private async execute(plan: BuildPlan, recorded: ReadonlyMap<string, OutputRecord>, total: number, options: BuildOptions & { renderer?: RenderService }): Promise<BuildReport> {
+  private async execute(
+    plan: BuildPlan,
+    recorded: ReadonlyMap<string, OutputRecord>,
+    total: number,
+    options: BuildOptions & { renderer?: RenderService },
+  ): Promise<{ report: BuildReport; written: OutputRecord[]; removedFiles: string[] }> {
     const { config, store } = this;
     const counts: Record<Outcome, number> = { written: 0, unchanged: plan.unchanged.length, removed: 0, failed: 0 };
     const failures: BuildFailure[] = [];
@@ -371,13 +404,59 @@ export class SiteBuilder {
     }
     store.recordOutputs(written, removedFiles, owner);
     failures.sort((a, b) => (a.path < b.path ? -1 : 1));
-    return { pages: 0, counts, failures, warnings: [], elapsedMs: 0 };
+    return { report: { pages: 0, counts, failures, warnings: [], elapsedMs: 0 }, written, removedFiles };
+  }
+
+  /** Keep pageDates in line with the records a build just made (a partial build's `recorded` holds its paths' records only). */
+  private notePageDates(isWhole: boolean, recorded: ReadonlyMap<string, OutputRecord>, written: readonly OutputRecord[], removedFiles: readonly string[]): void {
+    // A whole build's `recorded` is every record: the dates start from it.
+    const dates = isWhole ? pageDatesFromRecords(recorded.values()) : this.pageDates;
+    if (!dates) return;
+    this.pageDates = dates;
+    for (const file of removedFiles) {
+      const path = recorded.get(file)?.path;
+      if (path) dates.delete(path);
+    }
+    for (const record of written) addPageDate(dates, record);
+  }
+
+  /** Whether the map claims `path` for itself: a row there (any status), or pages below it. */
+  private isTaken(path: string): boolean {
+    return this.store.getCanonical(path) !== undefined || this.store.hasPageBelow(path);
+  }
+
+  /**
+   * Bring sitemap.xml and robots.txt in line with the pages built (pageDates). A failure is
+   * reported like a page's; it never stops the build.
+   */
+  private async writeSiteFiles(report: BuildReport, options: BuildOptions, isWhole: boolean): Promise<SiteFilesOutcome | undefined> {
+    const { config, store } = this;
+    try {
+      const plan = planSiteFiles({
+        siteUrl: config.siteUrl,
+        isEnabled: config.sitemap,
+        pages: () => sitemapPages((this.pageDates ??= pageDatesFromRecords(store.outputs().values()))),
+        isTaken: (path) => this.isTaken(path),
+        hasLegacyRobots: config.sitemap && new SourceLocator().findIfSafe(config.legacyDir, ROBOTS_FILE) !== undefined,
+        maxUrls: this.sitemapMaxUrls,
+      });
+      const outcome = await writeSiteFiles(config.publicDir, store, plan, { full: options.full === true, isWhole, owner: newOwner() });
+      report.warnings.push(...outcome.warnings);
+      report.siteFiles = { written: outcome.written, removed: outcome.removed };
+      return outcome;
+    } catch (error) {
+      report.counts.failed++;
+      report.failures.push({ path: '/sitemap.xml', message: `cannot write sitemap.xml or robots.txt in ${config.publicDir}: ${(error as Error).message}`, isMissingSource: false });
+      return undefined;
+    }
   }
 
   /** Write the Apache map and configuration unless the database shows them current. */
-  private async writeApache(rows: ReturnType<PageMapStore['all']>, report: BuildReport): Promise<void> {
+  private async writeApache(pageRows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[], report: BuildReport): Promise<void> {
     const { config, store } = this;
     try {
+      // pagemap's site files answer like pages: under a prefix or pattern row, the map must say so.
+      const rows = [...pageRows, ...writtenSiteFiles(store).map((path) => ({ path, status: 200 as const, source: '' }))];
       const previous = store.getState(APACHE_STATE_KEY);
       const { state, warnings } = await writeApacheConfig(config, rows, previous === undefined ? undefined : (JSON.parse(previous) as ApacheState));
       store.setState(APACHE_STATE_KEY, JSON.stringify(state));

@@ -45,6 +45,10 @@ export interface Config {
   readonly renderMemoryMb: number;
   /** At most this many distinct missing paths are kept (the misses table is fed by anonymous requests). */
   readonly missesMax: number;
+  /** The site's own address, scheme and host (`https://www.python.org`, no trailing slash): sitemap URLs are absolute. */
+  readonly siteUrl: string | undefined;
+  /** Whether the build writes sitemap.xml and robots.txt into public/. */
+  readonly sitemap: boolean;
 }
 
 /** What a config file or a caller may set; every key is optional. */
@@ -64,6 +68,8 @@ export interface ConfigInput {
   renderTimeoutSeconds?: number;
   renderMemoryMb?: number;
   missesMax?: number;
+  siteUrl?: string | null;
+  sitemap?: boolean;
 }
 
 const DEFAULTS = {
@@ -93,7 +99,7 @@ const NUMBER_KEYS = {
 type NumberKey = keyof typeof NUMBER_KEYS;
 
 const PATH_KEYS = ['wikiDir', 'legacyDir', 'publicDir', 'templatesDir', 'database', 'apacheDir', 'seedMap', 'mimeTypes'] as const;
-const KNOWN_KEYS = new Set<string>([...PATH_KEYS, ...Object.keys(NUMBER_KEYS), 'runtime', 'dataExtensions', 'dataMinBytes']);
+const KNOWN_KEYS = new Set<string>([...PATH_KEYS, ...Object.keys(NUMBER_KEYS), 'runtime', 'dataExtensions', 'dataMinBytes', 'siteUrl', 'sitemap']);
 
 export interface ResolveOptions {
   /** `--config FILE`; when given it must exist. Otherwise pagemap.config.json is looked for in cwd and its parents. */
@@ -138,6 +144,23 @@ function parsePort(where: string, value: string | number): number {
   return port;
 }
 
+/**
+ * A site address as the sitemap needs it: http or https, a host, nothing after it (pagemap
+ * serves the root of its host). The URL parser's own form: host lower-case, a default port
+ * dropped, an international name in its ASCII form. Undefined when `value` is no such address.
+ */
+export function parseSiteUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return undefined;
+  }
+  const isBare = url.pathname === '/' && url.search === '' && url.hash === '' && !/[?#]/.test(value);
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '' || !isBare) return undefined;
+  return url.origin;
+}
+
 function checkInput(input: ConfigInput, where: string): void {
   for (const key of Object.keys(input)) {
     if (!KNOWN_KEYS.has(key)) throw new ConfigError(`${where}: unknown key ${JSON.stringify(key)} (known: ${[...KNOWN_KEYS].join(', ')})`);
@@ -158,6 +181,11 @@ function checkInput(input: ConfigInput, where: string): void {
   if (size !== undefined && size !== null && (!Number.isInteger(size) || size < 0)) {
     throw new ConfigError(`${where}: dataMinBytes must be a whole number of bytes, or null`);
   }
+  const siteUrl = input.siteUrl;
+  if (siteUrl !== undefined && siteUrl !== null && (typeof siteUrl !== 'string' || parseSiteUrl(siteUrl) === undefined)) {
+    throw new ConfigError(`${where}: siteUrl must be the site's own address, such as "https://www.python.org" (http or https, a host and nothing after it), or null; got ${JSON.stringify(siteUrl)}`);
+  }
+  if (input.sitemap !== undefined && typeof input.sitemap !== 'boolean') throw new ConfigError(`${where}: sitemap must be true or false`);
   for (const [key, { min, max, isWhole }] of Object.entries(NUMBER_KEYS)) {
     const value = input[key as NumberKey];
     if (value === undefined) continue;
@@ -226,6 +254,8 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
     renderTimeoutSeconds: number('renderTimeoutSeconds'),
     renderMemoryMb: number('renderMemoryMb'),
     missesMax: number('missesMax'),
+    siteUrl: typeof pick('siteUrl') === 'string' ? parseSiteUrl(pick('siteUrl')!) : undefined,
+    sitemap: pick('sitemap') ?? true,
   };
   return Object.freeze(config);
 }

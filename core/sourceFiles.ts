@@ -25,6 +25,12 @@ export function signatureOf(stats: { size: number; mtimeMs: number }): string {
   return `${stats.size}:${stats.mtimeMs}`;
 }
 
+/** The mtime a signature holds (the build's record of a source's last stat); undefined for an empty one. */
+export function mtimeOfSignature(sig: string): number | undefined {
+  const mtimeMs = sig === '' ? NaN : Number(sig.slice(sig.indexOf(':') + 1));
+  return Number.isFinite(mtimeMs) ? mtimeMs : undefined;
+}
+
 /**
  * Finds files inside a root, synchronously: a build stats thousands of sources, and a sync
  * stat costs a fraction of a promise round trip through the thread pool. Folder real paths

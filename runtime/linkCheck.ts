@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type MarkdownIt from 'markdown-it';
 import { createMarkdown } from '../build/markdown.js';
+import { isWrittenSiteFile } from '../build/siteFiles.js';
 import type { Config } from '../core/config.js';
 import { rowForLegacyFile } from '../core/discovery.js';
 import type { PageMapStore } from '../core/pageMap.js';
@@ -136,7 +137,7 @@ class LinkFollower {
   private follow(first: string): string | undefined {
     let target = first;
     for (let hop = 0; hop <= MAX_HOPS; hop++) {
-      const resolution = resolveRequest('GET', target, (path) => this.rows.get(path), this.store.findPattern);
+      const resolution = resolveRequest('GET', target, (path) => this.rows.get(path), this.store.findPattern, (path) => isWrittenSiteFile(this.store, path));
       switch (resolution.kind) {
         case 'page':
           return this.sourceExists(resolution.row) ? undefined : `404 (the source of ${pathForExport(resolution.row.path)}, ${resolution.row.source}, is missing)`;
@@ -150,6 +151,8 @@ class LinkFollower {
           return hop === 0 ? String(resolution.status) : `${resolution.status} (after redirects, at ${target})`;
         case 'error':
           return `${resolution.status} (${resolution.reason})`;
+        case 'site':
+          return undefined; // sitemap.xml or robots.txt, written by the build
         case 'asset':
           return this.locator.findIfSafe(join(this.config.publicDir, '_pagemap'), resolution.rel) ? undefined : '404 (no such pagemap asset)';
         case 'data':

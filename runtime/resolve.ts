@@ -13,6 +13,7 @@ export type Resolution =
   | { kind: 'asset'; rel: string }
   | { kind: 'data'; rel: string }
   | { kind: 'page'; row: PageRow }
+  | { kind: 'site'; rel: string }
   | { kind: 'redirect'; status: 301 | 302; location: string }
   | { kind: 'status'; status: 404 | 410; path: string }
   | { kind: 'miss'; path: string };
@@ -35,10 +36,18 @@ function redirectFrom(first: Hop, query: string, getRow: (path: string) => PageR
 
 /**
  * Resolve one request. `getRow` takes a stored row path: an exact path, or a prefix row's
- * (ending in `/`); `findPattern` the path as asked. Order: the exact row, DirectorySlash, the
- * longest prefix row, the first pattern row that matches, a miss.
+ * (ending in `/`); `findPattern` the path as asked; `isSiteFile` says whether a path is one of
+ * the build's own root files (sitemap.xml, robots.txt), which answer like pages. Order: the
+ * exact row, a site file, DirectorySlash, the longest prefix row, the first pattern row that
+ * matches, a miss.
  */
-export function resolveRequest(method: string, rawUrl: string, getRow: (path: string) => PageRow | undefined, findPattern?: PatternLookup): Resolution {
+export function resolveRequest(
+  method: string,
+  rawUrl: string,
+  getRow: (path: string) => PageRow | undefined,
+  findPattern?: PatternLookup,
+  isSiteFile?: (path: string) => boolean,
+): Resolution {
   if (!SERVED_METHODS.includes(method as (typeof SERVED_METHODS)[number])) {
     return { kind: 'error', status: 405, reason: `method ${method} not allowed` };
   }
@@ -58,6 +67,7 @@ export function resolveRequest(method: string, rawUrl: string, getRow: (path: st
     if (row.status === 301 || row.status === 302) return redirectFrom({ row, target: row.source }, target.query, getRow, findPattern);
     return { kind: 'status', status: row.status, path: row.path };
   }
+  if (isSiteFile?.(target.path)) return { kind: 'site', rel: target.path.slice(1) };
   // Apache's DirectorySlash: /doc answers 301 to /doc/ when /doc/index.html is a page.
   if (!target.hasTrailingSlash && getRow(target.path + '/index.html')?.status === 200) {
     return { kind: 'redirect', status: 301, location: followRedirect({ query: queryOf(target.query), fragment: '' }, encodePath(target.path) + '/').location };

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type BuildFailure, SiteBuilder } from '../build/build.js';
 import { assetFile } from '../build/buildPlan.js';
+import { isWrittenSiteFile } from '../build/siteFiles.js';
 import { outputFileFor } from '../core/pagePath.js';
 import type { Config } from '../core/config.js';
 import { discoverPath } from '../core/discovery.js';
@@ -70,15 +71,18 @@ export class Runtime {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path), this.store.findPattern);
+    let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path), this.store.findPattern, this.isSiteFile);
     if (resolution.kind === 'miss') resolution = this.discover(method, url, resolution.path, req.headers.referer);
     return this.answer(req, res, resolution);
   }
 
+  /** sitemap.xml and robots.txt, when the build wrote them (Apache serves them as the files they are). */
+  private readonly isSiteFile = (path: string): boolean => isWrittenSiteFile(this.store, path);
+
   /** No row: look in the legacy tree (the index rule included), else count the miss. */
   private discover(method: string, url: string, path: string, referrer: string | undefined): Resolution {
     const found = discoverPath(this.config, this.store, path) ?? (path.endsWith('/index.html') ? undefined : discoverPath(this.config, this.store, path + '/index.html'));
-    if (found) return resolveRequest(method, url, (p) => this.store.getCanonical(p), this.store.findPattern);
+    if (found) return resolveRequest(method, url, (p) => this.store.getCanonical(p), this.store.findPattern, this.isSiteFile);
     this.misses.count(path, referrer);
     return { kind: 'status', status: 404, path };
   }
@@ -97,6 +101,8 @@ export class Runtime {
         return this.sendOutcome(req, res, await this.files.send(req, res, this.config.publicDir, assetFile(resolution.rel), CACHE_POLICY.asset));
       case 'data':
         return this.sendOutcome(req, res, await this.files.send(req, res, this.config.legacyDir, resolution.rel, CACHE_POLICY.page));
+      case 'site':
+        return this.sendOutcome(req, res, await this.files.send(req, res, this.config.publicDir, resolution.rel, CACHE_POLICY.page));
       case 'page': {
         const { path } = resolution.row;
         const rel = outputFileFor(path, this.store.hasPageBelow(path));

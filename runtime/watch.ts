@@ -35,6 +35,9 @@ export interface Batch {
   sources: Set<string>;
 }
 
+/** The source a legacy robots.txt would have (see SiteBuilder's site files). */
+const LEGACY_ROBOTS = 'file:robots.txt';
+
 function emptyBatch(): Batch {
   return { template: false, map: false, sources: new Set() };
 }
@@ -192,12 +195,16 @@ export class SiteWatcher {
       } else {
         const paths = new Set<string>();
         for (const source of batch.sources) for (const path of builder.store.pathsWithSource(source)) paths.add(path);
-        if (paths.size === 0) return;
-        report = await builder.build({ paths });
+        // A legacy robots.txt without a row decides whether pagemap writes its own.
+        if (paths.size === 0 && !batch.sources.has(LEGACY_ROBOTS)) return;
+        // The sitemap dates pages by their sources: it is redone with them (and rewritten only if that changed it).
+        report = await builder.build({ paths, siteFiles: true });
       }
       const { counts } = report;
-      if (counts.written || counts.removed || counts.failed) {
-        logger.info(`pagemap watch: ${counts.written} written, ${counts.removed} removed, ${counts.failed} failed (${report.elapsedMs.toFixed(0)} ms)`);
+      const siteFiles = [...(report.siteFiles?.written ?? []), ...(report.siteFiles?.removed ?? [])];
+      if (counts.written || counts.removed || counts.failed || siteFiles.length) {
+        const also = siteFiles.length ? `; ${siteFiles.join(', ')} updated` : '';
+        logger.info(`pagemap watch: ${counts.written} written, ${counts.removed} removed, ${counts.failed} failed${also} (${report.elapsedMs.toFixed(0)} ms)`);
       }
       for (const failure of report.failures) logger.error(`pagemap watch: failed: ${failure.path}: ${failure.message}`);
       this.options.onBatch?.(report, batch);

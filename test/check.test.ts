@@ -16,7 +16,7 @@ const WIKI_PAGE = [
   '',
   'Good: [a page](/about/), [relative](sibling), [chained](/old-about), [a prefix sends it away](/retired/x.html),',
   '[a pattern sends it home](/Old/About.html), [discovered](/legacy-only.html), [a download](/data/files/a.tgz),',
-  '[elsewhere](https://example.org/), [mail](mailto:x@example.org), [here](#top), ![logo](/_pagemap/style.css).',
+  '[elsewhere](https://example.org/), [mail](mailto:x@example.org), [here](#top), ![logo](/_pagemap/style.css), [robots](/robots.txt).',
   '',
   'Broken: [gone](/gone.html) and [nothing](/nothing-here).',
   '',
@@ -75,7 +75,7 @@ Check('each broken link named with its file and line; every kind of good link pa
       'old/page.html:5 gone.html → 404 (on /old/page.html)',
     ]);
     // Internal links only: the external, mail and fragment links are not counted.
-    assert.is(report.links, 18);
+    assert.is(report.links, 19);
     assert.is(report.pages, 4, 'every page with a Markdown or HTML source: a PNG has no links, a missing source none to read');
   });
 });
@@ -85,7 +85,7 @@ Check('on the command line: the broken links, a summary, exit 1; exit 0 once the
     const broken = await runCli(['check'], { cwd: dir });
     assert.is(broken.code, 1, describe(broken));
     assert.ok(broken.stdout.startsWith('wiki/Links.md:10: /gone.html → 410 (on /links/)\n'), broken.stdout);
-    assert.is(broken.stderr, '18 internal links on 4 pages checked: 8 broken\n');
+    assert.is(broken.stderr, '19 internal links on 4 pages checked: 8 broken\n');
     const json = JSON.parse((await runCli(['check', '--json'], { cwd: dir })).stdout) as { broken: { href: string }[] };
     assert.is(json.broken.length, 8);
     for (const path of ['/gone.html', '/nothing-here', '/pics/none.png', '/not-there', '/nothing/', '/old/missing.html', '/old/gone.html']) store.set({ path, status: 301, source: '/about/' });
@@ -93,7 +93,7 @@ Check('on the command line: the broken links, a summary, exit 1; exit 0 once the
     const fixed = await runCli(['check'], { cwd: dir });
     assert.is(fixed.code, 0, describe(fixed));
     assert.is(fixed.stdout, '');
-    assert.is(fixed.stderr, '18 internal links on 4 pages checked: none broken\n');
+    assert.is(fixed.stderr, '19 internal links on 4 pages checked: none broken\n');
   });
 });
 

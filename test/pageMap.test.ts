@@ -403,7 +403,7 @@ connections('a version 1 database (before misses) is migrated in place, its rows
       assert.is(store.isNew, false);
       assert.is(store.getCanonical('/old')?.source, 'wiki:Old');
       store.recordMisses([{ path: '/x', count: 2, firstSeen: 't1', lastSeen: 't2' }]);
-      assert.equal(store.topMisses(5), [{ path: '/x', count: 2, firstSeen: 't1', lastSeen: 't2' }]);
+      assert.equal(store.topMisses(5), [{ path: '/x', count: 2, firstSeen: 't1', lastSeen: 't2', referrer: '' }]);
       assert.equal(store.pathsWithSource('wiki:Old'), ['/old']);
     } finally {
       store.close();

@@ -50,7 +50,8 @@ Serve('on the config\'s own runtime address there is nothing to warn of', async 
   await new Promise((r) => free.once('listening', r));
   const port = (free.address() as { port: number }).port;
   await new Promise((r) => free.close(r));
-  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' }, { runtime: `127.0.0.1:${port}` });
+  // With its address too: without siteUrl the first build would say there is no sitemap.
+  const site = await makeTempSite({ 'wiki/Home.md': '# Home\n' }, { runtime: `127.0.0.1:${port}`, siteUrl: 'https://www.example.org' });
   const child = spawn(process.execPath, [CLI, 'serve', '--config', site.configFile, '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORT: '' } });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));

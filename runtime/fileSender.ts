@@ -153,7 +153,8 @@ export class FileSender {
    * Send `rel` under `root`: 304 when the client's copy is current, 200 (or 206 for a range)
    * otherwise. Sends nothing and says so when the file is absent or is reached through a link.
    */
-  async send(req: IncomingMessage, res: ServerResponse, root: string, rel: string, cacheControl: string): Promise<SendOutcome> {
+  async send(req: IncomingMessage, res: ServerResponse, root: string, rel: string, cacheControl: string, transformHtml?: (body: Buffer) => Buffer): Promise<SendOutcome> {
+    if (transformHtml && contentTypeFor(this.mediaTypes, rel)?.startsWith('text/html')) return this.sendTransformed(req, res, root, rel, transformHtml);
     const file = join(root, rel);
     // The hot path: one lstat, then memory.
     const found = lookUp(file);
@@ -182,6 +183,24 @@ export class FileSender {
     } else {
       await this.stream(req, res, rel, fd, stats, cacheControl);
     }
+    return 'sent';
+  }
+
+  /**
+   * An HTML page with something added for this answer only (the live-reload script): read
+   * through the same checked descriptor, sent whole, never cached by the browser or here.
+   */
+  private sendTransformed(req: IncomingMessage, res: ServerResponse, root: string, rel: string, transform: (body: Buffer) => Buffer): SendOutcome {
+    const opened = this.open(root, rel);
+    if (opened.kind !== 'file') return opened.kind;
+    let body: Buffer;
+    try {
+      body = transform(readFileSync(opened.fd));
+    } finally {
+      closeSync(opened.fd);
+    }
+    res.writeHead(200, { 'Content-Type': contentTypeFor(this.mediaTypes, rel)!, 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
     return 'sent';
   }
 

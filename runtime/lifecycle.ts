@@ -23,6 +23,8 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   watch: boolean;
+  /** Pages reload themselves in the browser when rebuilt (with watch). */
+  liveReload?: boolean;
   build: boolean;
   logger: Logger;
   /** Stop when this settles. */
@@ -36,7 +38,7 @@ export interface ServeOptions {
  */
 export async function serveSite(config: Config, store: PageMapStore, options: ServeOptions): Promise<void> {
   const { logger } = options;
-  const runtime = await startRuntime(config, store, { host: options.host, port: options.port, watch: options.watch, logger });
+  const runtime = await startRuntime(config, store, { host: options.host, port: options.port, watch: options.watch, liveReload: options.watch && options.liveReload, logger });
   try {
     const { host, port } = config.runtimeAddress;
     const bound = new URL(runtime.url);
@@ -44,7 +46,7 @@ export async function serveSite(config: Config, store: PageMapStore, options: Se
       logger.info(`warning: Apache's pagemap.conf sends misses to ${host}:${port} (runtime in ${config.configFile ?? 'the defaults'}); this server listens on ${bound.host}, so Apache does not reach it`);
     }
     if (options.build) for (const line of describeBuild(await runtime.builder.build({ onProgress: options.onProgress }))) logger.info(line);
-    logger.info(`pagemap: serving ${config.publicDir} on ${runtime.url}/${options.watch ? ', watching for changes' : ''}`);
+    logger.info(`pagemap: serving ${config.publicDir} on ${runtime.url}/${options.watch ? `, watching for changes${runtime.liveReload ? ' (pages reload themselves)' : ''}` : ''}`);
     await options.until;
     logger.info('pagemap: stopping');
   } finally {

@@ -19,6 +19,7 @@ import type { PageMapStore } from '../core/pageMap.js';
 import { logResponses } from './accessLog.js';
 import { CACHE_POLICY, FileSender, type SendOutcome } from './fileSender.js';
 import { loadMediaTypes } from './mediaTypes.js';
+import { LIVE_RELOAD_PATH, LiveReload, isDirectRequest, withLiveReload } from './liveReload.js';
 import { MissCounter } from './misses.js';
 import { type Resolution, SERVED_METHODS, resolveRequest } from './resolve.js';
 import { StatusPages } from './statusPages.js';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   port?: number;
   /** Watch the sources and the map (default true). */
   watch?: boolean | WatchOptions;
+  /** Pages sent straight to a browser reload themselves when the watcher rebuilds them (default false; `serve` turns it on). */
+  liveReload?: boolean;
   /** Access lines, errors and progress; default: none. */
   logger?: Logger;
 }
@@ -41,6 +44,8 @@ export class Runtime {
   readonly server: Server;
   readonly misses: MissCounter;
   watcher: SiteWatcher | undefined;
+  /** The pages' event streams, when live reload is on. */
+  liveReload: LiveReload | undefined;
   /** How many pages the runtime handed to the renderer (single flight keeps it at one per page). */
   renders = 0;
   private readonly inFlight = new Map<string, Promise<BuildFailure | undefined>>();
@@ -71,6 +76,10 @@ export class Runtime {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
+    if (this.liveReload && method === 'GET' && url.startsWith(`${LIVE_RELOAD_PATH}?`)) {
+      const path = new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('path') ?? '';
+      return this.liveReload.listen(req, res, path.slice(0, 2048));
+    }
     let resolution = resolveRequest(method, url, (path) => this.store.getCanonical(path), this.store.findPattern, this.isSiteFile);
     if (resolution.kind === 'miss') resolution = this.discover(method, url, resolution.path, req.headers.referer);
     return this.answer(req, res, resolution);
@@ -106,12 +115,14 @@ export class Runtime {
       case 'page': {
         const { path } = resolution.row;
         const rel = outputFileFor(path, this.store.hasPageBelow(path));
-        let outcome = await this.files.send(req, res, this.config.publicDir, rel, CACHE_POLICY.page);
+        // A browser asking the runtime directly (not through Apache) gets the live-reload script.
+        const addScript = this.liveReload && isDirectRequest(req) ? (body: Buffer) => withLiveReload(body, path) : undefined;
+        let outcome = await this.files.send(req, res, this.config.publicDir, rel, CACHE_POLICY.page, addScript);
         if (outcome === 'absent') {
           const failure = await this.renderOnce(path);
           // A page whose source is missing is absent (404); one that cannot be made is broken.
           if (failure && !failure.isMissingSource) return this.status.send(req, res, 500);
-          outcome = await this.files.send(req, res, this.config.publicDir, rel, CACHE_POLICY.page);
+          outcome = await this.files.send(req, res, this.config.publicDir, rel, CACHE_POLICY.page, addScript);
         }
         return this.sendOutcome(req, res, outcome);
       }
@@ -156,6 +167,7 @@ export class Runtime {
     const closed = new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
     this.server.closeIdleConnections();
     await this.watcher?.close();
+    this.liveReload?.close();
     await closed;
     await Promise.allSettled(this.inFlight.values());
     await this.builder.close();
@@ -192,7 +204,14 @@ export async function startRuntime(config: Config, store: PageMapStore, options:
   }
   const watchOptions = options.watch ?? true;
   if (watchOptions !== false) {
-    runtime.watcher = new SiteWatcher(builder, logger, watchOptions === true ? {} : watchOptions);
+    const given = watchOptions === true ? {} : watchOptions;
+    // A page's output signature, as the build recorded it: changed by whoever rebuilt the page.
+    if (options.liveReload) runtime.liveReload = new LiveReload((path) => store.outputsFor(path).map((record) => record.outputSig).join(' '));
+    const onBatch: WatchOptions['onBatch'] = (report, batch) => {
+      runtime.liveReload?.refresh();
+      given.onBatch?.(report, batch);
+    };
+    runtime.watcher = new SiteWatcher(builder, logger, { ...given, onBatch });
     await runtime.watcher.start();
   }
   return runtime;

@@ -4,6 +4,8 @@
  * sideways. Without chromium these tests skip loudly; under CI=true they fail.
  */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type SiteSpec, withRuntime } from './helpers.js';
@@ -49,6 +51,30 @@ Layout('a wide table and a long code line scroll inside their boxes; the page ne
         assert.ok(sizes.page <= sizes.window, `at ${width}px the page is ${sizes.page}px wide`);
         assert.ok(sizes.table, 'the table scrolls inside its box');
       }
+    });
+  } finally {
+    await browser.close();
+  }
+});
+
+Layout('an open tab reloads by itself when its page is rebuilt (serve\'s live reload)', async () => {
+  if (!CHROMIUM) return;
+  const site: SiteSpec = { files: { 'wiki/Front.md': '# Front\n\nFirst words.\n' }, rows: [{ path: '/index.html', status: 200, source: 'wiki:Front' }], build: true };
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  try {
+    await withRuntime({ ...site, runtime: { watch: { settleMs: 30 }, liveReload: true } }, async ({ url, config, runtime }) => {
+      const page = await browser.newPage();
+      await page.goto(`${url}/`);
+      assert.ok((await page.content()).includes('First words.'));
+      // The tab's event stream is open before the edit.
+      for (let i = 0; i < 100 && runtime.liveReload?.size === 0; i++) await new Promise((wake) => setTimeout(wake, 50));
+      await writeFile(join(config.wikiDir, 'Front.md'), '# Front\n\nSecond words.\n');
+      await page.waitForFunction(() => document.body.textContent?.includes('Second words.'), { timeout: 10_000 });
     });
   } finally {
     await browser.close();

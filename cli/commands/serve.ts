@@ -12,13 +12,16 @@ export const serve = defineCommand({
   description: `Listen on the config's runtime address (default 127.0.0.1:8080; HOST and PORT in the
 environment, then --host and --port, override it), build (incrementally), then serve the site.
 Misses are rendered into public/, legacy files without a row are discovered, and the wiki,
-templates, legacy tree and map are watched (--no-watch turns that off). Requests are logged in
+templates, legacy tree and map are watched (--no-watch turns that off), and a page open in a
+browser that asks the runtime directly reloads itself when it is rebuilt (--no-live-reload
+turns that off; nothing of it is written into public/ or reaches Apache). Requests are logged in
 Apache's combined format on stdout, or appended to FILE with --access-log FILE.
 SIGINT/SIGTERM stop it gracefully.`,
   options: {
     host: { type: 'string', value: 'H', description: 'listen on this address' },
     port: { type: 'string', value: 'N', description: 'listen on this port (0: any free one)' },
     'no-watch': { type: 'boolean', description: 'do not watch the sources and the map' },
+    'no-live-reload': { type: 'boolean', description: 'do not make pages in the browser reload themselves when rebuilt' },
     'no-build': { type: 'boolean', description: 'serve without building first' },
     'access-log': { type: 'string', value: 'FILE', description: 'append the access log to FILE instead of stdout' },
   },
@@ -33,6 +36,7 @@ SIGINT/SIGTERM stop it gracefully.`,
         host: values.host,
         port,
         watch: !values['no-watch'],
+        liveReload: !values['no-live-reload'],
         build: !values['no-build'],
         logger: log,
         until: untilSignal(),

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPasswordHash } from './adminPassword.js';
 import { ConfigError } from './errors.js';
 
 /** The repository or installed package root: the shipped templates and sample live here. */
@@ -49,6 +50,8 @@ export interface Config {
   readonly siteUrl: string | undefined;
   /** Whether the build writes sitemap.xml and robots.txt into public/. */
   readonly sitemap: boolean;
+  /** The admin page's access: loopback clients without a password unless trustLoopback is false; everyone else with the password. */
+  readonly admin: { readonly trustLoopback: boolean; readonly passwordHash: string | undefined };
 }
 
 /** What a config file or a caller may set; every key is optional. */
@@ -70,6 +73,7 @@ export interface ConfigInput {
   missesMax?: number;
   siteUrl?: string | null;
   sitemap?: boolean;
+  admin?: { trustLoopback?: boolean; passwordHash?: string | null };
 }
 
 const DEFAULTS = {
@@ -99,7 +103,8 @@ const NUMBER_KEYS = {
 type NumberKey = keyof typeof NUMBER_KEYS;
 
 const PATH_KEYS = ['wikiDir', 'legacyDir', 'publicDir', 'templatesDir', 'database', 'apacheDir', 'seedMap', 'mimeTypes'] as const;
-const KNOWN_KEYS = new Set<string>([...PATH_KEYS, ...Object.keys(NUMBER_KEYS), 'runtime', 'dataExtensions', 'dataMinBytes', 'siteUrl', 'sitemap']);
+const KNOWN_KEYS = new Set<string>([...PATH_KEYS, ...Object.keys(NUMBER_KEYS), 'runtime', 'dataExtensions', 'dataMinBytes', 'siteUrl', 'sitemap', 'admin']);
+const ADMIN_KEYS = new Set(['trustLoopback', 'passwordHash']);
 
 export interface ResolveOptions {
   /** `--config FILE`; when given it must exist. Otherwise pagemap.config.json is looked for in cwd and its parents. */
@@ -186,6 +191,16 @@ function checkInput(input: ConfigInput, where: string): void {
     throw new ConfigError(`${where}: siteUrl must be the site's own address, such as "https://www.python.org" (http or https, a host and nothing after it), or null; got ${JSON.stringify(siteUrl)}`);
   }
   if (input.sitemap !== undefined && typeof input.sitemap !== 'boolean') throw new ConfigError(`${where}: sitemap must be true or false`);
+  const admin = input.admin;
+  if (admin !== undefined) {
+    if (admin === null || typeof admin !== 'object' || Array.isArray(admin)) throw new ConfigError(`${where}: admin must be an object, such as {"trustLoopback": false, "passwordHash": "…"}`);
+    for (const key of Object.keys(admin)) if (!ADMIN_KEYS.has(key)) throw new ConfigError(`${where}: unknown key admin.${key} (known: ${[...ADMIN_KEYS].join(', ')})`);
+    if (admin.trustLoopback !== undefined && typeof admin.trustLoopback !== 'boolean') throw new ConfigError(`${where}: admin.trustLoopback must be true or false`);
+    const hash = admin.passwordHash;
+    if (hash !== undefined && hash !== null && (typeof hash !== 'string' || !isPasswordHash(hash))) {
+      throw new ConfigError(`${where}: admin.passwordHash is not a hash pagemap made; make one with pagemap admin-password`);
+    }
+  }
   for (const [key, { min, max, isWhole }] of Object.entries(NUMBER_KEYS)) {
     const value = input[key as NumberKey];
     if (value === undefined) continue;
@@ -256,6 +271,7 @@ export function resolveConfig(options: ResolveOptions = {}): Config {
     missesMax: number('missesMax'),
     siteUrl: typeof pick('siteUrl') === 'string' ? parseSiteUrl(pick('siteUrl')!) : undefined,
     sitemap: pick('sitemap') ?? true,
+    admin: Object.freeze({ trustLoopback: pick('admin')?.trustLoopback ?? true, passwordHash: pick('admin')?.passwordHash ?? undefined }),
   };
   return Object.freeze(config);
 }

@@ -1,5 +1,6 @@
 /** Every command, in the order the help lists them. */
 import type { Command } from '../commandLine.js';
+import { adminPassword } from './adminPassword.js';
 import { build } from './build.js';
 import { check } from './check.js';
 import { init } from './init.js';
@@ -15,4 +16,4 @@ import { serve } from './serve.js';
 import { status } from './status.js';
 import { watch } from './watch.js';
 
-export const COMMANDS: readonly Command[] = [init, mapList, mapSet, mapRm, mapImport, mapExport, mapDiscover, migrate, build, check, status, serve, watch, misses] as readonly Command[];
+export const COMMANDS: readonly Command[] = [init, mapList, mapSet, mapRm, mapImport, mapExport, mapDiscover, migrate, build, check, status, serve, watch, misses, adminPassword] as readonly Command[];

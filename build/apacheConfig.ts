@@ -1,8 +1,10 @@
 /**
  * The Apache side of the map (DESIGN.md "Build"): a configuration to Include in the site's
- * VirtualHost, and a RewriteMap holding every 301/302/404/410 row. The rules are fixed;
- * only the map changes with the rows, and mod_rewrite re-reads a changed map file by
- * itself, so a map edit never needs a reload.
+ * VirtualHost, and a RewriteMap holding every exact and prefix 301/302/404/410 row. Those
+ * rules are fixed: only the map changes with the rows, and mod_rewrite re-reads a changed
+ * map file by itself, so their edits never need a reload. Pattern rows are rules of their
+ * own (a regular expression cannot be a map key): a change to them changes the
+ * configuration, and the build says to reload Apache.
  *
  * The map is a Berkeley DB hash (httxt2dbm, from apache2-utils): one lookup costs the same at
  * 100 rows as at 100,000. A txt map would be scanned line by line for every path not yet in

@@ -9,8 +9,10 @@
  * and the syntax is the common core: literals, `.`, classes, `^ $ | ( ) (?: ) (?= ) (?! )`,
  * greedy and lazy quantifiers, `\d \w \s \b \xHH` and escaped punctuation. Everything else
  * (lookbehind, named or atomic groups, possessive quantifiers, backreferences, POSIX classes,
- * other escapes) is refused with the reason. Where the two engines differ on the same text
- * (`\s` meets byte A0 in Node only) the form given to Node is rewritten to PCRE's meaning.
+ * other escapes) is refused with the reason, and so is a repeated group that itself repeats
+ * (`(a+)+`), which a hostile path could make run for minutes. Where the two engines differ on
+ * the same text (`\s` meets byte A0 in Node only) the form given to Node is rewritten to
+ * PCRE's meaning.
  */
 import { intEscapeBytes } from './pagePath.js';
 

@@ -22,7 +22,8 @@ export function formatOf(file: string): MapFormat {
   throw new InvalidRowError(`${file}: cannot tell the format from the extension ${JSON.stringify(extension)}; use .tsv or .json`);
 }
 
-interface Located {
+/** An entry of an import, not yet checked: where it is, what was written, and how it becomes a row. */
+export interface Located {
   where: string;
   /** The entry as written: the TSV line, or the JSON item. */
   original: string | unknown;
@@ -96,6 +97,14 @@ export function parseMapLeniently(text: string, format: MapFormat, name: string)
   } catch (error) {
     throw new ImportError(name, [(error as Error).message]);
   }
+  return checkEntries(entries);
+}
+
+/**
+ * Every entry checked: the rows, and each one refused with where it is and why — a path
+ * given twice included (the first one stands).
+ */
+export function checkEntries(entries: readonly Located[]): { rows: ValidRow[]; rejects: Reject[] } {
   const rows: ValidRow[] = [];
   const rejects: Reject[] = [];
   const firstSeen = new Map<string, string>();

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type MarkdownIt from 'markdown-it';
-import { createMarkdown } from '../build/markdown.js';
+import { createMarkdown, frontMatterLanguage } from '../build/markdown.js';
 import { isWrittenSiteFile } from '../build/siteFiles.js';
 import type { Config } from '../core/config.js';
 import { rowForLegacyFile } from '../core/discovery.js';
@@ -76,8 +76,8 @@ function htmlLinks(text: string, firstLine = 1): { href: string; line: number }[
 
 /** Every link and image of a Markdown text (front matter skipped), with the line of its block. */
 function markdownLinks(md: MarkdownIt, text: string): { href: string; line: number }[] {
-  // Lines taken by front matter: the parser sees the rest.
-  const frontMatter = /^---[^\n]*\n[\s\S]*?\n(?:---|\.\.\.)[ \t]*(?:\n|$)/.exec(text)?.[0] ?? '';
+  // Lines taken by front matter (opened as the wiki's renderer reads it: `----` is a rule): the parser sees the rest.
+  const frontMatter = frontMatterLanguage(text) === undefined ? '' : (/^[^\n]*\n[\s\S]*?\n(?:---|\.\.\.)[ \t]*(?:\n|$)/.exec(text)?.[0] ?? '');
   const offset = frontMatter.split('\n').length - 1;
   const found: { href: string; line: number }[] = [];
   for (const token of md.parse(text.slice(frontMatter.length), {})) {

@@ -97,4 +97,12 @@ Check('on the command line: the broken links, a summary, exit 1; exit 0 once the
   });
 });
 
+Check('a page opening with a rule (----) has no front matter, as the wiki renders it: its links are read from the first line', async () => {
+  const spec = { files: { 'wiki/Ruled.md': '----\n[gone](/nowhere)\n\n---\n' }, rows: [{ path: '/ruled', status: 200, source: 'wiki:Ruled' }] };
+  await withSite(spec, async ({ config, store }) => {
+    const report = await checkLinks(config, store);
+    assert.equal(report.broken.map((link) => `${link.line} ${link.href}`), ['2 /nowhere']);
+  });
+});
+
 Check.run();

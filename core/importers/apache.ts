@@ -117,13 +117,21 @@ export function convertApache(file: string, options: ApacheImportOptions = {}): 
   const exactOwner = (path: string) => exactTaken.get(path) ?? subtreeHolding(path);
   const subtreeOwner = (folder: string) => subtreeHolding(folder);
 
-  /** A path answered by one target: an exact row, unless an earlier rule answers it first. */
-  const placeExact = (directive: Directive, path: string, status: number, target: string): boolean => {
+  /**
+   * A path answered by one target: an exact row, unless an earlier rule answers it first;
+   * then nothing is placed and that rule's place is returned.
+   */
+  const placeExact = (directive: Directive, path: string, status: number, target: string): string | undefined => {
     const owner = exactOwner(path) ?? patternAnswering(path)?.where;
-    if (owner) return false;
+    if (owner) return owner;
     emit(directive, escapePath(path), status, target);
     exactTaken.set(path, directive.where);
-    return true;
+    return undefined;
+  };
+  /** placeExact for a directive that answers that one path: never reached when an earlier rule answers it. */
+  const placeExactOrReport = (directive: Directive, path: string, status: number, target: string): void => {
+    const owner = placeExact(directive, path, status, target);
+    if (owner) report(directive, `is never reached: ${owner} answers ${path} first`);
   };
 
   // 1. mod_rewrite, in order.
@@ -213,12 +221,7 @@ export function convertApache(file: string, options: ApacheImportOptions = {}): 
     const literal = !isNegated && !flags.isCaseless && combined.assertion === '' && !hasReferences ? literalPathOf(ownSource) : undefined;
     // A literal path becomes an exact row when no earlier rule answers it (a folder's own
     // path stays a pattern: an exact row for /a/ would answer /a/index.html too).
-    if (literal !== undefined && !literal.endsWith('/')) {
-      const owner = exactOwner(literal) ?? patternAnswering(literal)?.where;
-      if (owner) return report(directive, `is never reached: ${owner} answers ${literal} first`);
-      placeExact(directive, literal, status, target);
-      return;
-    }
+    if (literal !== undefined && !literal.endsWith('/')) return placeExactOrReport(directive, literal, status, target);
     const main = isNegated ? `(?!${isAnchored(ownSource) ? '' : '.*'}(?:${nonCapturing(ownSource)}))` : isAnchored(ownSource) ? ownSource : `.*?(?:${ownSource})`;
     const source = combined.assertion === '' && !isNegated ? ownSource : `^${combined.assertion}${main}`;
     const checked = checkPattern(source, flags.isCaseless);
@@ -270,8 +273,9 @@ export function convertApache(file: string, options: ApacheImportOptions = {}): 
     // The rest of the path goes after the target, escaped; a literal * is not pagemap's placeholder.
     const starFree = target.replaceAll('*', '%2A');
     if (starFree !== target) note(directive, 'its target holds "*", written %2A so it is not taken for the place of the rest of the path');
-    let placed = false;
-    if (!from.endsWith('/')) placed = placeExact(directive, from, status, starFree);
+    // The path itself (unless it names a folder), then its subtree.
+    const exactAnswerer = from.endsWith('/') ? undefined : placeExact(directive, from, status, starFree);
+    let placed = !from.endsWith('/') && exactAnswerer === undefined;
     const subtree = from.endsWith('/') ? from : `${from}/`;
     const owner = subtreeOwner(subtree);
     if (!owner) {
@@ -285,7 +289,6 @@ export function convertApache(file: string, options: ApacheImportOptions = {}): 
       subtreesTaken.set(subtree, directive.where);
       placed = true;
     }
-    const exactAnswerer = from.endsWith('/') ? undefined : (exactTaken.get(from) === directive.where ? undefined : (exactOwner(from) ?? patternAnswering(from)?.where));
     if (!placed) report(directive, `is never reached: ${exactAnswerer ?? owner} answers ${from} first`);
     else if (exactAnswerer) note(directive, `answers below ${subtree} only: ${exactAnswerer} answers ${from} itself first`);
   }
@@ -314,10 +317,7 @@ export function convertApache(file: string, options: ApacheImportOptions = {}): 
       } else converted += char === '$' ? '%24' : char;
     }
     const literal = /\$[1-9]/.test(converted) ? undefined : literalPathOf(possessive.source);
-    if (literal !== undefined && !literal.endsWith('/')) {
-      if (!placeExact(directive, literal, status, converted)) return report(directive, `is never reached: ${exactOwner(literal) ?? patternAnswering(literal)?.where} answers ${literal} first`);
-      return;
-    }
+    if (literal !== undefined && !literal.endsWith('/')) return placeExactOrReport(directive, literal, status, converted);
     placePattern(directive, possessive.source, false, status, converted, possessive.source);
   }
 

@@ -5,9 +5,9 @@
  * extension and content.
  */
 import { extname } from 'node:path';
-import { PagemapError } from '../errors.js';
-import { type MapFormat, type Reject, TSV_HEADER, parseMapLeniently, readMapText } from '../mapTransfer.js';
-import { isPrefixPath, pathForExport, showText } from '../pagePath.js';
+import { InvalidRowError, PagemapError } from '../errors.js';
+import { type MapFormat, type Reject, TSV_HEADER, checkEntries, parseMapLeniently, readMapText } from '../mapTransfer.js';
+import { isPrefixPath, showText } from '../pagePath.js';
 import { type ValidRow, validateRow } from '../pageRow.js';
 import { isPatternPath } from '../patterns.js';
 import { convertApache } from './apache.js';
@@ -45,27 +45,21 @@ export function guessFormat(file: string, text: string): ImportFormat | undefine
   return undefined;
 }
 
-/** A conversion's rows checked as any imported row is: the valid ones, and each refused one with its place. */
+/** A conversion's rows checked as any imported row is: the valid ones, and each refused one with its place and directive. */
 function checkConverted(conversion: Conversion): { rows: ValidRow[]; rejects: Reject[] } {
-  const rows: ValidRow[] = [];
-  const rejects: Reject[] = [];
-  const firstSeen = new Map<string, string>();
-  for (const converted of conversion.rows) {
-    const original = `${converted.path}\t${converted.status}\t${converted.source}`;
-    try {
-      const row = validateRow({ path: converted.path, status: converted.status, source: converted.source });
-      const earlier = firstSeen.get(row.path);
-      if (earlier) {
-        rejects.push({ where: converted.where, reason: `${pathForExport(row.path)} is already given at ${earlier}`, original });
-        continue;
-      }
-      firstSeen.set(row.path, converted.where);
-      rows.push(row);
-    } catch (error) {
-      rejects.push({ where: converted.where, reason: `${converted.original.trim()}: ${(error as Error).message}`, original });
-    }
-  }
-  return { rows, rejects };
+  return checkEntries(
+    conversion.rows.map((converted) => ({
+      where: converted.where,
+      original: `${converted.path}\t${converted.status}\t${converted.source}`,
+      parse: () => {
+        try {
+          return validateRow({ path: converted.path, status: converted.status, source: converted.source });
+        } catch (error) {
+          throw new InvalidRowError(`${converted.original.trim()}: ${(error as Error).message}`, { cause: error });
+        }
+      },
+    })),
+  );
 }
 
 /** Read `file` as `format` (guessed when not given): rows, refused rows, and what a conversion reported. */

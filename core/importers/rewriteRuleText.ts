@@ -77,23 +77,8 @@ export function isFullUrl(text: string): boolean {
 
 /** The path a literal regular expression `^/a\.html$` stands for, or undefined if it is not one. */
 export function literalPathOf(source: string): string | undefined {
-  if (!source.startsWith('^/') || !source.endsWith('$') || source.endsWith('\\$')) return undefined;
-  let path = '';
-  const body = source.slice(1, -1);
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i]!;
-    if (char === '\\') {
-      const next = body[i + 1];
-      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;
-      path += next;
-      i++;
-    } else if ('.[]()*+?{}|^$'.includes(char)) {
-      return undefined;
-    } else {
-      path += char;
-    }
-  }
-  return path;
+  const lead = leadingLiteral(source);
+  return lead?.isWhole && lead.text.startsWith('/') ? lead.text : undefined;
 }
 
 /**

@@ -193,6 +193,11 @@ export class SiteBuilder {
     return builder;
   }
 
+  /** The site's template as last loaded (the runtime's own pages wear it too). */
+  get siteTemplate(): SiteTemplate {
+    return this.template;
+  }
+
   async reloadTemplate(): Promise<void> {
     this.template = await loadTemplate(this.config.templatesDir);
     const kept = this.kept;

@@ -35,6 +35,8 @@ export interface PageFill {
   /** The day the source last changed (YYYY-MM-DD); empty for pages that have no such day (404, 410). */
   lastModified: string;
   breadcrumbs: string;
+  /** The left navigation's HTML, when not the site's own (the runtime's admin page has its own). */
+  nav?: string;
 }
 
 /** A change here changes every rendered page's hash, so the next build re-renders them. */
@@ -193,7 +195,7 @@ export function fillTemplate(template: SiteTemplate, fill: PageFill): string {
   const values: Record<Placeholder, string> = {
     title: escapeHtml(fill.title),
     assets: ASSET_PREFIX,
-    nav: renderNav(template.nav, fill.path),
+    nav: fill.nav ?? renderNav(template.nav, fill.path),
     breadcrumbs: fill.breadcrumbs,
     content: fill.content,
     lastModified: escapeHtml(fill.lastModified),

@@ -3,7 +3,7 @@
  * (`admin.passwordHash`, made by `pagemap admin-password`): scrypt from Node's crypto, its
  * cost written into the hash so it can be raised later, compared in constant time.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /** scrypt's cost: 2^15 × 8 × 128 bytes = 32 MiB and ~50–100 ms a try on this kind of machine. */
 const COST = { N: 2 ** 15, r: 8, p: 1 };
@@ -33,11 +33,17 @@ export function isPasswordHash(text: string): boolean {
   return N >= 2 ** 14 && N <= 2 ** 20 && (N & (N - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16 && Buffer.from(match[5]!, 'base64').length === KEY_BYTES;
 }
 
-/** Whether `password` is the one `stored` was made from; false for a hash that is not one. */
-export function verifyPassword(password: string, stored: string): boolean {
+/**
+ * Whether `password` is the one `stored` was made from; false for a hash that is not one.
+ * Asynchronous (libuv's thread pool): a running server keeps answering while a login is tried.
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const match = HASH_FORMAT.exec(stored);
   if (!match || !isPasswordHash(stored)) return false;
   const expected = Buffer.from(match[5]!, 'base64');
-  const actual = derive(password, Buffer.from(match[4]!, 'base64'), { N: Number(match[1]), r: Number(match[2]), p: Number(match[3]) });
+  const cost = { N: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
+  const actual = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(password.normalize('NFC'), Buffer.from(match[4]!, 'base64'), KEY_BYTES, { ...cost, maxmem: 256 * cost.N * cost.r }, (error, key) => (error ? reject(error) : resolve(key))),
+  );
   return timingSafeEqual(actual, expected);
 }

@@ -28,11 +28,29 @@ export interface OutputRecord {
   outputSig: string;
 }
 
+export const SOURCE_KINDS = ['wiki', 'file', 'redirect', 'none'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
 export interface ListFilter {
   status?: Status;
+  /** Text anywhere in the path (and in the source, with `inSources`). */
   search?: string;
+  inSources?: boolean;
   origin?: Origin;
+  /** What the row points at: a wiki page, a legacy file, a redirect target, nothing (404/410). */
+  sourceKind?: SourceKind;
+  /** A page of the list: at most `limit` rows after the first `offset`. */
+  limit?: number;
+  offset?: number;
 }
+
+/** A source kind as SQL over the status and source columns. */
+const SOURCE_KIND_SQL: Record<SourceKind, string> = {
+  wiki: "status = 200 AND source LIKE 'wiki:%'",
+  file: "status = 200 AND source LIKE 'file:%'",
+  redirect: 'status IN (301, 302)',
+  none: 'status IN (404, 410)',
+};
 
 export type SetOutcome = 'added' | 'updated' | 'unchanged';
 
@@ -122,6 +140,20 @@ export interface StoreOptions {
 /** Escape LIKE's wildcards so --search matches text literally. */
 function likePattern(text: string): string {
   return '%' + text.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+/** A list filter as a WHERE clause and its parameters (values always bound, never spliced). */
+function whereFor(filter: ListFilter): { where: string; params: Record<string, unknown> } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.status !== undefined) (where.push('status = @status'), (params.status = filter.status));
+  if (filter.origin !== undefined) (where.push('origin = @origin'), (params.origin = filter.origin));
+  if (filter.sourceKind !== undefined) where.push(SOURCE_KIND_SQL[filter.sourceKind]);
+  if (filter.search) {
+    where.push(filter.inSources ? "(path LIKE @search ESCAPE '\\' OR source LIKE @search ESCAPE '\\')" : "path LIKE @search ESCAPE '\\'");
+    params.search = likePattern(filter.search);
+  }
+  return { where: where.length ? ' WHERE ' + where.join(' AND ') : '', params };
 }
 
 /**
@@ -301,14 +333,19 @@ export class PageMapStore {
     return this.statements.count.get()!.n;
   }
 
+  /** The rows a filter selects, in the map's order (exact and prefix rows by path, then patterns in theirs). */
   list(filter: ListFilter = {}): PageRow[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (filter.status !== undefined) (where.push('status = @status'), (params.status = filter.status));
-    if (filter.origin !== undefined) (where.push('origin = @origin'), (params.origin = filter.origin));
-    if (filter.search) (where.push("path LIKE @search ESCAPE '\\'"), (params.search = likePattern(filter.search)));
-    const sql = `SELECT path, status, source, created, updated, origin FROM pages${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY rank IS NOT NULL, rank, path`;
+    const { where, params } = whereFor(filter);
+    const page = filter.limit === undefined ? '' : ' LIMIT @limit OFFSET @offset';
+    if (page) ((params.limit = filter.limit), (params.offset = filter.offset ?? 0));
+    const sql = `SELECT path, status, source, created, updated, origin FROM pages${where} ORDER BY rank IS NOT NULL, rank, path${page}`;
     return this.db.prepare<[Record<string, unknown>], PageRow>(sql).all(params);
+  }
+
+  /** How many rows a filter selects (paging ignored). */
+  countWhere(filter: ListFilter): number {
+    const { where, params } = whereFor(filter);
+    return this.db.prepare<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM pages${where}`).get(params)!.n;
   }
 
   /**

@@ -30,10 +30,14 @@ function quoted(value: string | undefined): string {
   return '"' + value.replace(/["\\]/g, (c) => '\\' + c).replace(/[^\x20-\x7e]/gu, hex) + '"';
 }
 
-/** One combined-format line (without the newline). `url` is the request-target as received; `bytes` the body length sent. */
-export function combinedLogLine(req: IncomingMessage, url: string, status: number, bytes: number, when: Date): string {
+/**
+ * One combined-format line (without the newline). `url` is the request-target as received;
+ * `bytes` the body length sent; `client` the address it came from (by default the socket's,
+ * which is gone once a response has been cut short).
+ */
+export function combinedLogLine(req: IncomingMessage, url: string, status: number, bytes: number, when: Date, client = req.socket?.remoteAddress): string {
   const request = `${req.method ?? '-'} ${url} HTTP/${req.httpVersion}`;
-  const host = req.socket.remoteAddress ?? '-';
+  const host = client ?? '-';
   return `${host} - - ${logTime(when)} ${quoted(request)} ${status} ${bytes > 0 ? bytes : '-'} ${quoted(req.headers.referer)} ${quoted(req.headers['user-agent'])}`;
 }
 
@@ -47,6 +51,8 @@ export function logResponses(write: (line: string) => void): (req: IncomingMessa
   return (req, res) => {
     const started = new Date();
     const url = req.url ?? '-'; // handlers may rewrite req.url; the log shows what was asked
+    // Read now: a response ended before its request was read whole (a 413) loses its socket before 'close'.
+    const client = req.socket.remoteAddress;
     let bytes = 0;
     // Count the body as it is written, whichever way the handler sends it (%b of Apache).
     const { write: writeBody, end } = res;
@@ -59,6 +65,6 @@ export function logResponses(write: (line: string) => void): (req: IncomingMessa
       return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
     } as ServerResponse['end'];
     // 'close' comes for every response, also when the client hangs up as the last byte leaves.
-    res.once('close', () => write(combinedLogLine(req, url, res.statusCode, req.method === 'HEAD' ? 0 : bytes, started)));
+    res.once('close', () => write(combinedLogLine(req, url, res.statusCode, req.method === 'HEAD' ? 0 : bytes, started, client)));
   };
 }

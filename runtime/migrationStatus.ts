@@ -7,7 +7,7 @@ import type { Config } from '../core/config.js';
 import type { MissRecord, PageMapStore } from '../core/pageMap.js';
 import { pathForExport } from '../core/pagePath.js';
 import { chainsIn } from '../core/redirects.js';
-import { type BrokenLink, checkLinks } from './linkCheck.js';
+import { type BrokenLink, type LinkReport, checkLinks } from './linkCheck.js';
 
 export interface MigrationStatus {
   rows: { total: number; byStatus: Record<string, number>; byKind: { exact: number; prefix: number; pattern: number } };
@@ -22,7 +22,14 @@ export interface MigrationStatus {
 const SHOWN = 10;
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
-export async function migrationStatus(config: Config, store: PageMapStore, now = new Date()): Promise<MigrationStatus> {
+export interface StatusOptions {
+  now?: Date;
+  /** How links are checked: in this thread (the CLI) or in a worker (a running server's admin page). */
+  check?: (config: Config, store: PageMapStore) => Promise<LinkReport>;
+}
+
+export async function migrationStatus(config: Config, store: PageMapStore, options: StatusOptions = {}): Promise<MigrationStatus> {
+  const { now = new Date(), check = checkLinks } = options;
   const byStatus: Record<string, number> = { 200: 0, 301: 0, 302: 0, 404: 0, 410: 0 };
   const byKind = { exact: 0, prefix: 0, pattern: 0 };
   const pages = { total: 0, wiki: 0, legacy: 0, wikiShare: 0 };
@@ -37,7 +44,7 @@ export async function migrationStatus(config: Config, store: PageMapStore, now =
     else pages.legacy += n;
   }
   pages.wikiShare = pages.total === 0 ? 0 : pages.wiki / pages.total;
-  const links = await checkLinks(config, store);
+  const links = await check(config, store);
   const chains = chainsIn(store.all());
   return {
     rows: { total, byStatus, byKind },

@@ -17,6 +17,7 @@ import { PagemapError } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import { logResponses } from './accessLog.js';
+import { AdminServer, isAdminTarget } from './admin/adminServer.js';
 import { CACHE_POLICY, FileSender, type SendOutcome } from './fileSender.js';
 import { loadMediaTypes } from './mediaTypes.js';
 import { LIVE_RELOAD_PATH, LiveReload, isDirectRequest, withLiveReload } from './liveReload.js';
@@ -43,6 +44,7 @@ export class Runtime {
   readonly builder: SiteBuilder;
   readonly server: Server;
   readonly misses: MissCounter;
+  readonly admin: AdminServer;
   watcher: SiteWatcher | undefined;
   /** The pages' event streams, when live reload is on. */
   liveReload: LiveReload | undefined;
@@ -62,6 +64,13 @@ export class Runtime {
     const mediaTypes = loadMediaTypes(config.mimeTypes);
     this.files = new FileSender(mediaTypes);
     this.status = new StatusPages(config.publicDir, this.files, mediaTypes);
+    this.admin = new AdminServer({
+      config,
+      store,
+      template: () => builder.siteTemplate,
+      applyMapChange: () => this.applyMapChange(),
+      flushMisses: () => this.misses.flush(),
+    });
     const logRequest = logResponses((line) => logger.access(line));
     this.server = createServer((req, res) => {
       logRequest(req, res);
@@ -76,6 +85,7 @@ export class Runtime {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
+    if (isAdminTarget(url)) return this.admin.handle(req, res);
     if (this.liveReload && method === 'GET' && url.startsWith(`${LIVE_RELOAD_PATH}?`)) {
       const path = new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('path') ?? '';
       return this.liveReload.listen(req, res, path.slice(0, 2048));
@@ -154,6 +164,20 @@ export class Runtime {
       this.inFlight.set(path, flight);
     }
     return flight;
+  }
+
+  /**
+   * After the admin page changed the map through this process's own connection: the watcher's
+   * map rebuild (which also tells open tabs), or a whole build when nothing watches; resolves
+   * when public/ and the Apache rules agree with the map again.
+   */
+  async applyMapChange(): Promise<void> {
+    if (this.watcher) {
+      this.watcher.noteMapChange();
+      return this.watcher.idle();
+    }
+    const report = await this.builder.build();
+    for (const failure of report.failures) this.logger.error(`pagemap: cannot render ${failure.path}: ${failure.message}`);
   }
 
   /** The address actually bound, as http://host:port. */

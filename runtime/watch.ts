@@ -167,6 +167,12 @@ export class SiteWatcher {
     }
   }
 
+  /** The map changed through this process's own connection (the admin page), which data_version does not show. */
+  noteMapChange(): void {
+    this.pending.map = true;
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.isClosed) return;
     const now = Date.now();

@@ -1,4 +1,5 @@
 import { readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -201,6 +202,24 @@ Http('HEAD answers the headers of GET without a body', async () => {
       assert.is(head.headers.get('content-type'), got.headers.get('content-type'), path);
       assert.is(await head.text(), '', path);
     }
+  });
+});
+
+Http('a large body the server does not read (a POST to a page, a form too large for the admin) is answered and logged; the server stays up', async () => {
+  await withServedSite(async ({ url, log }) => {
+    const body = Buffer.alloc(8 * 1024 * 1024, 'a');
+    for (const [path, status] of [['/about/', 405], ['/_pagemap/admin/row', 413]] as const) {
+      const sent = await new Promise<number>((resolve) => {
+        const req = request(url + path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': body.length } }, (res) => (res.resume(), resolve(res.statusCode!)));
+        // The server may close before the whole body is sent: the answer is what counts.
+        req.on('error', () => {});
+        req.end(body);
+      });
+      assert.is(sent, status, path);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is((await get(url + '/about/')).status, 200, 'still answering');
+    assert.ok(log.some((line) => / "POST \/_pagemap\/admin\/row HTTP\/1\.1" 413 /.test(line)), log.join('\n'));
   });
 });
 

@@ -1,5 +1,5 @@
 /** `pagemap map rm PATH`: remove one row. */
-import { PagemapError } from '../../core/errors.js';
+import { removeRow } from '../../core/mapEdit.js';
 import { defineCommand } from '../commandLine.js';
 import { configFrom, logger, withStore } from '../context.js';
 
@@ -12,8 +12,7 @@ export const mapRm = defineCommand({
   options: {},
   async run({ values, positionals }) {
     const path = positionals[0]!;
-    const removed = await withStore(configFrom(values.config), (store) => store.remove(path));
-    if (!removed) throw new PagemapError('ENOROW', `no row at ${path}`);
+    await withStore(configFrom(values.config), (store) => removeRow(store, path));
     logger.info(`removed: ${path}`);
     return 0;
   },

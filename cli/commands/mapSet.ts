@@ -1,24 +1,7 @@
 /** `pagemap map set PATH STATUS [SOURCE]`: add or change one row. */
-import { join } from 'node:path';
-import type { Config } from '../../core/config.js';
-import { pathForExport } from '../../core/pagePath.js';
-import { type ValidRow, parseSource } from '../../core/pageRow.js';
-import { SourceLocator } from '../../core/sourceFiles.js';
+import { setRow } from '../../core/mapEdit.js';
 import { defineCommand } from '../commandLine.js';
 import { configFrom, logger, withStore } from '../context.js';
-
-/**
- * What is worth knowing about a row just written: a page whose source is not there (yet:
- * the row may come first, so it is written) answers 404; a 404/410 row keeps no source.
- */
-function warningsForRow(config: Config, row: ValidRow, givenSource: string | undefined): string[] {
-  if ((row.status === 404 || row.status === 410) && givenSource) return [`a ${row.status} row has no source: ${JSON.stringify(givenSource)} was not stored`];
-  if (row.status !== 200) return [];
-  const source = parseSource(200, row.source);
-  const [root, rel, what] = source.kind === 'wiki' ? [config.wikiDir, source.name + '.md', 'wiki page'] : source.kind === 'file' ? [config.legacyDir, source.rel, 'legacy file'] : [];
-  if (!root || new SourceLocator().findIfSafe(root, rel!)) return [];
-  return [`${what} ${join(root, rel!)} does not exist (yet): ${pathForExport(row.path)} answers 404 until it does`];
-}
 
 export const mapSet = defineCommand({
   name: 'map set',
@@ -32,9 +15,9 @@ starting with /; for 404/410, nothing. PATH may be written with %XX escapes; /do
   async run({ values, positionals }) {
     const [path, status, source] = positionals as [string, string, string | undefined];
     const config = configFrom(values.config);
-    const [outcome, row] = await withStore(config, (store) => [store.set({ path, status, source }), store.get(path)!] as const);
+    const { outcome, warnings } = await withStore(config, (store) => setRow(config, store, { path, status, source }));
     logger.info(`${outcome}: ${path}`);
-    for (const warning of warningsForRow(config, row, source)) logger.info(`warning: ${warning}`);
+    for (const warning of warnings) logger.info(`warning: ${warning}`);
     return 0;
   },
 });

@@ -4,6 +4,7 @@
  * answer — status, Location, media type, body bytes — for every path we can think of.
  */
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +13,7 @@ import { PACKAGE_ROOT } from '../core/config.js';
 import { encodePath, escapePath } from '../core/pagePath.js';
 import { type ValidRow, validateRow } from '../core/pageRow.js';
 import { readMapFile } from '../core/mapTransfer.js';
+import { LiveReload } from '../runtime/liveReload.js';
 import { apacheOrSkip, checkConfig, requireApacheInCi } from './apacheHarness.js';
 import type { SiteSpec } from './helpers.js';
 import { disagreements, rawGet, targetsFor, withStack } from './differential.js';
@@ -545,3 +547,131 @@ Differential(`${HOSTILE.length} malformed or hostile paths: both refuse, neither
 });
 
 Differential.run();
+
+const Hidden = suite("Apache never reaches the runtime's own pages");
+
+Hidden('Apache 2.4 is here (under CI=true it must be)', () => {
+  requireApacheInCi(binary);
+});
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One request with the target exactly as written (fetch would tidy `//`, `/./` and `/../`
+ * away). An event stream never ends: what it sent in its first moment is its answer.
+ */
+function ask(base: string, method: 'GET' | 'POST', target: string, options: { cookie?: string; form?: string } = {}): Promise<Answer> {
+  const { hostname, port } = new URL(base);
+  const body = method === 'POST' ? Buffer.from(options.form ?? 'csrf=forged') : undefined;
+  const headers = { ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(body.length) } : {}), ...(options.cookie ? { Cookie: options.cookie } : {}) };
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, method, path: target, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      const done = () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', done);
+      res.on('error', reject);
+      if (String(res.headers['content-type']).startsWith('text/event-stream')) setTimeout(() => (done(), res.destroy()), 300);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${method} ${base}${target}`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** What in an answer is the admin's or live reload's: the session cookie, the page, its form, its stylesheet, an event stream. */
+function runtimeOnlySigns(answer: Answer): string[] {
+  const signs: string[] = [];
+  if (([] as string[]).concat(answer.headers['set-cookie'] ?? []).some((cookie) => cookie.startsWith('pagemap_admin='))) signs.push('a pagemap_admin cookie');
+  if (/<h1>Page map<\/h1>|>Page map</.test(answer.body)) signs.push('the admin page');
+  if (answer.body.includes('name="csrf"')) signs.push('a CSRF field');
+  if (answer.body.includes('.admin-')) signs.push("the admin's stylesheet");
+  if (String(answer.headers['content-type']).startsWith('text/event-stream') || answer.body.includes(': listening')) signs.push('an event stream');
+  return signs;
+}
+
+/** The admin's and live reload's own targets: answered by the runtime to a local client. */
+const RUNTIME_TARGETS = ['/_pagemap/admin', '/_pagemap/admin/', '/_pagemap/admin/login', '/_pagemap/admin/row?path=%2F', '/_pagemap/admin/admin.css', '/_pagemap/admin/misses', '/_pagemap/admin/status', '/_pagemap/admin/logout', '/_pagemap/admin?q=x', '/_pagemap/live?path=%2F'];
+
+/** The same, written so that a rule matching the text as sent would miss them: Apache decodes and tidies the path first. */
+const WRITTEN_OTHERWISE = [
+  '/_pagemap/%61dmin',
+  '/_pagemap/%61dmin/row?path=%2F',
+  '/%5Fpagemap/admin',
+  '/%5fpagemap/%61%64%6d%69%6e/login',
+  '/_pagem%61p/admin',
+  '/_pagemap/l%69ve?path=%2F',
+  '//_pagemap/admin',
+  '///_pagemap//admin/',
+  '/_pagemap/./admin',
+  '/_pagemap/%2e/admin',
+  '/x/../_pagemap/admin',
+  '/x/%2e%2e/_pagemap/admin',
+  '/_pagemap/x/../admin/login',
+  '/./_pagemap/live?path=%2F',
+  '/_pagemap%2Fadmin',
+  '/_pagemap/admin%2Flogin',
+  '/_pagemap/admin%3Fx',
+  '/_pagemap/admin;x',
+];
+
+Hidden('the admin page and live-reload streams, which the runtime opens to a local client, are never reached through Apache however the path is written', async () => {
+  if (!binary) return;
+  await withStack({ files: { 'wiki/Home.md': '# Home\n' }, rows: [row('/index.html', 200, 'wiki:Home')] }, async (stack) => {
+    const { runtime, apache, store } = stack;
+    // Live reload on, as `pagemap serve` runs it; the admin on its defaults. Apache connects
+    // from 127.0.0.1 too: only its rules keep these paths from the runtime.
+    runtime.liveReload = new LiveReload(() => '');
+    assert.is(stack.site.config.admin.trustLoopback, true);
+
+    // Straight to the runtime: the admin page, with a session, for any local client.
+    for (const target of ['/_pagemap/admin', '/_pagemap/admin/', '/_pagemap/admin/row?path=%2F', '/_pagemap/admin?q=x']) {
+      const direct = await ask(runtime.url, 'GET', target);
+      assert.is(direct.status, 200, target);
+      assert.equal(runtimeOnlySigns(direct).slice(0, 3), ['a pagemap_admin cookie', 'the admin page', 'a CSRF field'], target);
+    }
+    const login = await ask(runtime.url, 'GET', '/_pagemap/admin/login');
+    assert.is(login.status, 303);
+    assert.ok(runtimeOnlySigns(login).includes('a pagemap_admin cookie'));
+    const css = await ask(runtime.url, 'GET', '/_pagemap/admin/admin.css');
+    assert.is(css.status, 200);
+    assert.equal(runtimeOnlySigns(css), ["the admin's stylesheet"]);
+    const live = await ask(runtime.url, 'GET', '/_pagemap/live?path=%2F');
+    assert.is(live.status, 200);
+    assert.equal(runtimeOnlySigns(live), ['an event stream']);
+    // A change posted straight to the runtime with the session's token is made.
+    const first = await ask(runtime.url, 'GET', '/_pagemap/admin');
+    const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(first.body)![1]!;
+    const change = (path: string) => new URLSearchParams({ csrf, action: 'add', path, status: '301', source: '/' }).toString();
+    assert.is((await ask(runtime.url, 'POST', '/_pagemap/admin/row', { cookie, form: change('/made-directly') })).status, 303);
+    assert.is(store.get('/made-directly')?.status, 301);
+
+    // Through Apache: the same requests, with that very session and token, get none of it.
+    const before = stack.runtimeLog.length;
+    const problems: string[] = [];
+    for (const target of [...RUNTIME_TARGETS, ...WRITTEN_OTHERWISE]) {
+      for (const method of ['GET', 'POST'] as const) {
+        for (const sent of [{}, { cookie, form: change('/made-through-apache') }]) {
+          const answer = await ask(apache.url, method, target, sent);
+          const shown = `${method} ${target}${'cookie' in sent ? ' (with the session)' : ''}`;
+          const signs = runtimeOnlySigns(answer);
+          if (answer.status < 400 || signs.length) problems.push(`${shown}: ${answer.status}${signs.length ? ` with ${signs.join(', ')}` : ''}`);
+        }
+      }
+    }
+    assert.equal(problems, [], problems.join('\n'));
+    assert.equal(stack.runtimeLog.slice(before), [], 'the runtime saw none of them');
+    assert.is(runtime.liveReload.size, 0, 'no live-reload stream was opened');
+    assert.is(store.get('/made-through-apache'), undefined, 'no change was made');
+    // The log does see what Apache sends on: a miss.
+    assert.is((await ask(apache.url, 'GET', '/no/such/page')).status, 404);
+    assert.is(stack.runtimeLog.slice(before).length, 1);
+  });
+});
+
+Hidden.run();

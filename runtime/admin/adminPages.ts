@@ -106,7 +106,7 @@ export function mapContent(view: MapView): string {
   const filters = `<form class="admin-filters" method="get" action="${ADMIN_PATH}" role="search">
 <label>Search paths and sources <input type="search" name="q" value="${h(filter.search ?? '')}" size="24"></label>
 <label>Status <select name="status">${options(STATUSES, String(filter.status ?? ''), 'any')}</select></label>
-<label>Source <select name="kind">${options(SOURCE_KINDS, filter.sourceKind ?? '', 'any')}</select></label>
+<label>Source kind <select name="kind">${options(SOURCE_KINDS, filter.sourceKind ?? '', 'any')}</select></label>
 <label>Origin <select name="origin">${options(ORIGINS, filter.origin ?? '', 'any')}</select></label>
 <button type="submit">Filter</button>
 </form>`;
@@ -150,14 +150,15 @@ export function missesContent(misses: readonly Required<MissRecord>[], csrfToken
     .map((miss) => {
       const shown = pathForExport(miss.path);
       const form = `<form class="admin-make-row" method="post" action="${ADMIN_PATH}/row">${csrfField(csrfToken)}<input type="hidden" name="action" value="add"><input type="hidden" name="return" value="misses"><input type="hidden" name="path" value="${h(shown)}">
-<label><span class="visually-hidden">Redirect ${h(shown)} to</span><input name="source" size="22" placeholder="/new/path or https://…"></label>
-<button type="submit" name="status" value="301">Redirect (301)</button> <button type="submit" name="status" value="410">Gone (410)</button></form>`;
-      return `<tr><td>${miss.count}</td><td>${h(shown)}</td><td>${h(miss.lastSeen.slice(0, 16).replace('T', ' '))}</td><td>${miss.referrer ? h(miss.referrer) : ''}</td><td>${form}</td></tr>`;
+<label><span class="visually-hidden">Redirect ${h(shown)} to</span><input name="source" size="16" placeholder="/new/path or https://…"></label>
+<button type="submit" name="status" value="301">Redirect (301)</button><button type="submit" name="status" value="410">Gone (410)</button></form>`;
+      const asked = `<span class="admin-meta">${miss.count} ${miss.count === 1 ? 'request' : 'requests'}, last ${h(miss.lastSeen.slice(0, 16).replace('T', ' '))}</span>`;
+      return `<tr><td>${h(shown)}<br>${asked}</td><td class="admin-referrer">${miss.referrer ? h(miss.referrer) : ''}</td><td>${form}</td></tr>`;
     })
     .join('\n');
   return `${noticeHtml(notice)}
 <p>The paths visitors asked for that nothing answers, most requested first, with the page that last linked to each. Make a row and the next request follows it.</p>
-<table class="admin-table"><thead><tr><th>Requests</th><th>Path</th><th>Last asked</th><th>Linked from</th><th>Make a row</th></tr></thead><tbody>
+<table class="admin-table"><thead><tr><th>Path</th><th>Linked from</th><th>Make a row</th></tr></thead><tbody>
 ${rows}
 </tbody></table>`;
 }
@@ -198,7 +199,10 @@ export const ADMIN_CSS = `.admin-notice{border:1px solid #B7BECC;background:#F7F
 .admin-filters,.admin-row,.admin-login{display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:flex-end;margin:0 0 1em}
 .admin-filters label,.admin-row label,.admin-login label{display:flex;flex-direction:column;font-size:90%;color:#4C5B6B}
 .admin-filters input,.admin-filters select,.admin-row input,.admin-row select,.admin-make-row input,.admin-login input{border:1px solid #C4CCCC;padding:.2em;font:inherit}
-.admin-make-row{display:flex;gap:.4em;align-items:center;margin:0}
+.admin-make-row{display:flex;flex-wrap:wrap;gap:.3em;align-items:center;margin:0}
+.admin-make-row button{white-space:nowrap}
+.admin-referrer{word-break:break-all}
+.admin-meta{font-size:90%}
 .admin-logout{float:right;margin:0}
 .admin-remove{margin:1em 0}
 .admin-remove button{color:#900}

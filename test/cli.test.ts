@@ -4,13 +4,14 @@
  * Exit codes and stdout/stderr are what scripts and people rely on, so they are asserted
  * exactly where the contract fixes them (house style 7: one `error:` line, non-zero exit).
  */
+import { execFile } from 'node:child_process';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PACKAGE_ROOT } from '../core/config.js';
-import { type CliResult, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli, withTempSite } from './helpers.js';
+import { CLI, type CliResult, type TempSite, assertOneErrorLine, describe, makeTempSite, runCli, withTempSite } from './helpers.js';
 
 interface ListedRow {
   path: string;
@@ -45,6 +46,14 @@ const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 // ---------------------------------------------------------------------------------------
 
 const Usage = suite('cli help and usage errors');
+
+Usage('the package\'s bin runs by itself, as npx pagemap runs it (executable, with its #! line)', async () => {
+  const ran = await new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(CLI, ['--help'], (error, stdout) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) || 1 : 0, stdout })),
+  );
+  assert.is(ran.code, 0, 'dist/cli/main.js must be executable after npm run compile');
+  assert.ok(ran.stdout.includes('Usage: pagemap <command> [options]'));
+});
 
 Usage('--help prints usage on stdout for the global command and every subcommand', async () => {
   await withTempSite({}, async (site) => {

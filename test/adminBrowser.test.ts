@@ -4,17 +4,14 @@
  * showing its message, a change without its CSRF token refused. Without chromium these tests
  * skip loudly; under CI=true they fail.
  */
-import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { hashPassword } from '../core/adminPassword.js';
+import { CHROMIUM, requireChromiumInCi, warnIfNoChromium, withBrowser } from './chromium.js';
 import { type SiteSpec, withRuntime } from './helpers.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
-if (!CHROMIUM) {
-  console.warn(`\n!!! admin browser tests: chromium is not installed${process.env.CI === 'true' ? ' — FAILING under CI=true' : ' — SKIPPED'}. Install it with: apt-get install -y chromium\n`);
-}
+warnIfNoChromium('admin browser tests');
 
 const PASSWORD = 'correct horse battery';
 
@@ -32,20 +29,6 @@ const SITE: SiteSpec = {
   build: true,
   settings: { admin: { trustLoopback: false, passwordHash: hashPassword(PASSWORD) } },
 };
-
-async function withBrowser(use: (browser: Browser) => Promise<void>): Promise<void> {
-  const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  try {
-    await use(browser);
-  } finally {
-    await browser.close();
-  }
-}
 
 /** Click and wait for the page it leads to; its HTTP status. */
 async function submit(page: Page, selector: string): Promise<number> {
@@ -72,9 +55,7 @@ async function logIn(page: Page, url: string): Promise<void> {
 
 const Admin = suite('admin in a browser');
 
-Admin('chromium is here (under CI=true it must be)', () => {
-  if (!CHROMIUM && process.env.CI === 'true') throw new Error('chromium is not installed; CI must install it (apt-get install -y chromium)');
-});
+Admin('chromium is here (under CI=true it must be)', requireChromiumInCi);
 
 Admin('a login: a wrong password is refused with its message, the right one opens the map', async () => {
   if (!CHROMIUM) return;

@@ -3,25 +3,20 @@
  * whose content is wider than the column scroll inside their box, never the whole page
  * sideways. Without chromium these tests skip loudly; under CI=true they fail.
  */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CHROMIUM, requireChromiumInCi, warnIfNoChromium, withBrowser } from './chromium.js';
 import { type SiteSpec, withRuntime } from './helpers.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
-if (!CHROMIUM) {
-  console.warn(`\n!!! browser tests: chromium is not installed${process.env.CI === 'true' ? ' — FAILING under CI=true' : ' — SKIPPED'}. Install it with: apt-get install -y chromium\n`);
-}
+warnIfNoChromium('browser tests');
 
 const LONG = 'averyveryverylongunbreakablecellvalue_'.repeat(8);
 
 const Layout = suite('browser: the python.org look holds');
 
-Layout('chromium is here (under CI=true it must be)', () => {
-  if (!CHROMIUM && process.env.CI === 'true') throw new Error('chromium is not installed; CI must install it (apt-get install -y chromium)');
-});
+Layout('chromium is here (under CI=true it must be)', requireChromiumInCi);
 
 Layout('a wide table and a long code line scroll inside their boxes; the page never scrolls sideways', async () => {
   if (!CHROMIUM) return;
@@ -30,13 +25,7 @@ Layout('a wide table and a long code line scroll inside their boxes; the page ne
     rows: [{ path: '/wide', status: 200, source: 'wiki:Wide' }],
     build: true,
   };
-  const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  try {
+  await withBrowser(async (browser) => {
     await withRuntime(site, async ({ url }) => {
       const page = await browser.newPage();
       for (const width of [1024, 640]) {
@@ -52,21 +41,13 @@ Layout('a wide table and a long code line scroll inside their boxes; the page ne
         assert.ok(sizes.table, 'the table scrolls inside its box');
       }
     });
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 Layout('an open tab reloads by itself when its page is rebuilt (serve\'s live reload)', async () => {
   if (!CHROMIUM) return;
   const site: SiteSpec = { files: { 'wiki/Front.md': '# Front\n\nFirst words.\n' }, rows: [{ path: '/index.html', status: 200, source: 'wiki:Front' }], build: true };
-  const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  try {
+  await withBrowser(async (browser) => {
     await withRuntime({ ...site, runtime: { watch: { settleMs: 30 }, liveReload: true } }, async ({ url, config, runtime }) => {
       const page = await browser.newPage();
       await page.goto(`${url}/`);
@@ -76,9 +57,7 @@ Layout('an open tab reloads by itself when its page is rebuilt (serve\'s live re
       await writeFile(join(config.wikiDir, 'Front.md'), '# Front\n\nSecond words.\n');
       await page.waitForFunction(() => document.body.textContent?.includes('Second words.'), { timeout: 10_000 });
     });
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 Layout.run();

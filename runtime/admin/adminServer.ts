@@ -19,7 +19,7 @@ import { type ListFilter, type PageMapStore, SOURCE_KINDS, type SourceKind } fro
 import { pathForExport } from '../../core/pagePath.js';
 import { type Origin, type Status, isOrigin, isStatus } from '../../core/pageRow.js';
 import { checkLinksInWorker } from '../linkCheckWorker.js';
-import { migrationStatus } from '../migrationStatus.js';
+import { type MigrationStatus, migrationStatus } from '../migrationStatus.js';
 import { ADMIN_PATH, AdminAccess, type Session } from './adminAccess.js';
 import { ADMIN_CSS, ADMIN_CSS_PATH, type Notice, type RowFormValues, type Section, adminPage, adminUrl, loginContent, mapContent, missesContent, rowContent, statusContent } from './adminPages.js';
 
@@ -93,6 +93,8 @@ function safeNext(next: string | null): string {
 export class AdminServer {
   readonly access: AdminAccess;
   private readonly deps: AdminDeps;
+  /** The status being worked out (a link check in a worker): requests meanwhile share it. */
+  private statusInFlight: Promise<MigrationStatus> | undefined;
 
   constructor(deps: AdminDeps) {
     this.deps = deps;
@@ -152,7 +154,8 @@ export class AdminServer {
         this.deps.flushMisses();
         return this.page(req, res, 200, 'misses', 'Misses', missesContent(this.deps.store.topMisses(MISSES_SHOWN), session.csrfToken, notice), session);
       case '/status': {
-        const found = await migrationStatus(this.deps.config, this.deps.store, { check: (config) => checkLinksInWorker(config) });
+        this.statusInFlight ??= migrationStatus(this.deps.config, this.deps.store, { check: (config) => checkLinksInWorker(config) }).finally(() => (this.statusInFlight = undefined));
+        const found = await this.statusInFlight;
         return this.page(req, res, 200, 'status', 'Migration status', statusContent(found), session);
       }
       default:

@@ -1,7 +1,10 @@
 /**
  * The build benchmark: pagemap against Hugo and Eleventy on the same generated Markdown,
- * every run a fresh process. Rounds interleave the tools (pagemap, Hugo, Eleventy, then
- * again), so a noisy neighbour on the shared machine hits every tool alike rather than one.
+ * every run a fresh process. The Markdown is the synthetic corpus (bench/corpus.ts, `--pages`
+ * uniform pages) or, with `--shape wiki`, one shaped like the Python wiki (bench/wikiCorpus.ts);
+ * either way every tool reads the same files and writes the same .html paths. Rounds
+ * interleave the tools (pagemap, Hugo, Eleventy, then again), so a noisy neighbour on the
+ * shared machine hits every tool alike rather than one.
  *
  * pagemap "cold" means a first build of a new site: an empty public/ and a database that
  * holds the imported map but no record of earlier outputs. The import is done once, not
@@ -19,13 +22,18 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { type Competitor, setUpEleventy, setUpHugo, firstLineOf } from './competitors.js';
-import { type Corpus, pageName, writeCorpus } from './corpus.js';
+import { writeCorpus } from './corpus.js';
+import type { Corpus, CorpusShape } from './corpusFiles.js';
 import { BenchError, countFiles, formatMs, formatRatio, markdownTable, meanFileSize, median, min, timeProcess } from './measure.js';
+import { writeWikiCorpus } from './wikiCorpus.js';
 
 export const TOOLS = ['pagemap', 'hugo', 'eleventy'] as const;
 export type Tool = (typeof TOOLS)[number];
 
 export interface BuildBenchOptions {
+  /** Which corpus: `synthetic` (`pages` uniform pages) or `wiki` (shaped like the Python wiki; its size is fixed). */
+  shape: CorpusShape;
+  /** Pages of the synthetic corpus; the wiki shape has its own number. */
   pages: number;
   runs: number;
   /** Rounds run first and thrown away (file cache, first-run work). */
@@ -153,8 +161,8 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
   const loadBefore = loadavg();
   const trash = new Trash(join(root, 'trash'));
   try {
-    log(`corpus: ${options.pages} pages in ${root}`);
-    const corpus = await writeCorpus(root, { pages: options.pages });
+    log(`corpus: ${options.shape === 'wiki' ? 'wiki-shaped' : `${options.pages} synthetic pages`} in ${root}`);
+    const corpus = options.shape === 'wiki' ? await writeWikiCorpus(root) : await writeCorpus(root, { pages: options.pages });
     const expectedPagemapHtml = corpus.pages + corpus.legacyHtmlFiles + 2; // + the styled 404 and 410 pages
     const expectedOtherHtml = corpus.pages + corpus.legacyHtmlFiles;
     const site = await setUpPagemap(root, corpus);
@@ -195,7 +203,7 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
         await expectHtmlFiles('pagemap', site.publicDir, expectedPagemapHtml);
         recorder.add('pagemap', 'no-op rebuild', noop.ms, { inProcess: noopReport.ms, against: 'noop' });
 
-        const edited = join(corpus.wikiDir, pageName((round * 7919 + 13) % corpus.pages) + '.md');
+        const edited = corpus.pageFile((round * 7919 + 13) % corpus.pages);
         await appendFile(edited, `\nEdited by the benchmark in round ${round}.\n`);
         const edit = pagemapBuild();
         const editReport = parseReport(edit.stderr);
@@ -224,7 +232,7 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
 
     const meta = {
       date: new Date().toISOString(),
-      command: `node dist/bench/run.js --pages ${options.pages} --runs ${options.runs} --warmup ${options.warmup} --tools ${[...options.tools].join(',')}`,
+      command: `node dist/bench/run.js --only build ${options.shape === 'wiki' ? '--shape wiki' : `--pages ${options.pages}`} --runs ${options.runs} --warmup ${options.warmup} --tools ${[...options.tools].join(',')}`,
       machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`, loadBefore, loadAfter: loadavg() },
       versions: {
         node: process.version,
@@ -232,11 +240,16 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
         ...Object.fromEntries(competitors.map((c) => [c.name, c.version])),
       },
       corpus: {
+        shape: corpus.shape,
         pages: corpus.pages,
         markdownBytes: corpus.markdownBytes,
+        largestPageBytes: corpus.largestPageBytes,
         legacyFiles: corpus.legacyFiles,
         legacyHtmlFiles: corpus.legacyHtmlFiles,
         redirects: corpus.redirects,
+        attachments: corpus.attachments,
+        attachmentBytes: corpus.attachmentBytes,
+        description: corpus.description,
         pagemapImportMs: site.importMs,
       },
       pagemapConcurrency: resolveConfig({ configFile: site.configFile, env: {} }).concurrency,
@@ -254,7 +267,19 @@ type Meta = {
   command: string;
   machine: { nproc: number; cpu: string; memory: string; loadBefore: number[]; loadAfter: number[] };
   versions: Record<string, string>;
-  corpus: { pages: number; markdownBytes: number; legacyFiles: number; legacyHtmlFiles: number; redirects: number; pagemapImportMs: number };
+  corpus: {
+    shape: CorpusShape;
+    pages: number;
+    markdownBytes: number;
+    largestPageBytes: number;
+    legacyFiles: number;
+    legacyHtmlFiles: number;
+    redirects: number;
+    attachments: number;
+    attachmentBytes: number;
+    description: string;
+    pagemapImportMs: number;
+  };
   pagemapConcurrency: number;
 };
 
@@ -287,7 +312,8 @@ function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus):
     `Date: ${meta.date}`,
     `Machine: ${meta.machine.nproc} cores (${meta.machine.cpu}), ${meta.machine.memory}; load average ${load(meta.machine.loadBefore)} before, ${load(meta.machine.loadAfter)} after`,
     `Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join('; ')}; pagemap concurrency ${meta.pagemapConcurrency} (its default)`,
-    `Corpus: ${c.pages} Markdown pages (${(c.markdownBytes / 2 ** 20).toFixed(1)} MiB), ${c.legacyFiles} legacy files (${c.legacyHtmlFiles} .html) copied by every tool, ${c.redirects} redirects; pagemap map import of it (once, not in the table): ${formatMs(c.pagemapImportMs)} ms`,
+    `Corpus (shape ${c.shape}): ${c.pages.toLocaleString('en')} Markdown pages (${(c.markdownBytes / 1e6).toFixed(1)} MB, ${(c.markdownBytes / 2 ** 20).toFixed(1)} MiB; largest ${(c.largestPageBytes / 1000).toFixed(1)} kB), ${c.legacyFiles} legacy files (${c.legacyHtmlFiles} .html) copied by every tool, ${c.redirects.toLocaleString('en')} redirect rows, ${c.attachments ? `${c.attachments} attachments without rows (${(c.attachmentBytes / 1e6).toFixed(1)} MB, copied by no tool)` : 'no attachments'}; pagemap map import of it (once, not in the table): ${formatMs(c.pagemapImportMs)} ms`,
+    `Corpus shape: ${c.description}`,
     `Samples: ${results[0]?.samples.length ?? 0} runs of each, fresh process each, wall time; tools interleaved per round`,
     '',
     markdownTable(['tool', 'scenario', 'median ms', 'min ms', 'pages/s', 'time vs pagemap'], rows),

@@ -1,8 +1,10 @@
 /**
  * Hugo and Eleventy set up to do the same job as pagemap on the same files: every Markdown
  * page rendered into a layout made from pagemap's own page.html (same markup, a static nav),
- * written at /section-N/page-M.html, and the legacy files copied as they are. List pages,
- * taxonomies, feeds and sitemaps are turned off, because pagemap makes none.
+ * written where pagemap's row puts it — its wiki name plus .html, `/section-N/page-M.html`
+ * in the synthetic corpus, `/SummerOfCode/2015.html` in the wiki-shaped one (case kept) — and
+ * the legacy files that have rows copied as they are. List pages, taxonomies, feeds and
+ * sitemaps are turned off, because pagemap makes none.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { join, relative } from 'node:path';
 import { PACKAGE_ROOT } from '../core/config.js';
 import { ASSET_PREFIX } from '../core/pagePath.js';
 import { loadTemplate, renderNav } from '../build/template.js';
-import type { Corpus } from './corpus.js';
+import type { Corpus } from './corpusFiles.js';
 import { BenchError } from './measure.js';
 
 /** Where the benchmark keeps tools that are not project dependencies (outside the project, reused across runs). */
@@ -61,12 +63,14 @@ export async function setUpHugo(root: string, corpus: Corpus): Promise<Competito
   }
   const site = join(root, 'hugo');
   await mkdir(join(site, 'layouts', '_default'), { recursive: true });
-  // uglyURLs gives section-N/page-M.html like pagemap; unsafe lets raw HTML through like pagemap's markdown-it (html: true).
+  // uglyURLs gives Name.html like pagemap, disablePathToLower keeps its case (SummerOfCode.html);
+  // unsafe lets raw HTML through like pagemap's markdown-it (html: true).
   const config = [
     'baseURL = "http://localhost/"',
     `contentDir = ${JSON.stringify(corpus.wikiDir)}`,
-    `staticDir = ${JSON.stringify(corpus.legacyDir)}`,
+    ...(corpus.copiedDir ? [`staticDir = ${JSON.stringify(corpus.copiedDir)}`] : []),
     'uglyURLs = true',
+    'disablePathToLower = true',
     'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404", "home", "section"]',
     '[frontmatter]',
     'lastmod = [":fileModTime"]',
@@ -103,12 +107,12 @@ export async function setUpEleventy(root: string, corpus: Corpus, log: (line: st
   await mkdir(includes, { recursive: true });
   const layout = await layoutFor({ title: '{{ title }}', content: '{{ content | safe }}', lastModified: '{{ page.date.toISOString().slice(0, 10) }}' });
   await writeFile(join(includes, 'page.njk'), layout);
+  const copy = corpus.copiedDir ? `  eleventyConfig.addPassthroughCopy({ ${JSON.stringify(corpus.copiedDir)}: "/" });\n` : '';
   // Markdown is not run through Liquid first (pagemap does not template page text either).
   const config = `import { relative, resolve } from "node:path";
 const WIKI = ${JSON.stringify(corpus.wikiDir)};
 export default function (eleventyConfig) {
-  eleventyConfig.addPassthroughCopy({ ${JSON.stringify(corpus.legacyDir)}: "/" });
-  eleventyConfig.addGlobalData("layout", "page.njk");
+${copy}  eleventyConfig.addGlobalData("layout", "page.njk");
   eleventyConfig.addGlobalData("eleventyComputed", { permalink: (data) => "/" + relative(WIKI, resolve(data.page.inputPath)).replace(/\\.md$/, ".html") });
   return {
     templateFormats: ["md"],

@@ -1,11 +1,14 @@
 /**
- * A deterministic benchmark site: N wiki pages of ordinary Markdown (front matter, headings,
- * paragraphs with links and emphasis, lists, a fenced code block, a table in some pages) in
- * nested folders, ~5% legacy files, and the page map that ties them together. The same
- * Markdown files are fed to every tool, so the comparison is on identical input.
+ * The synthetic corpus (`--shape synthetic`, the default): a deterministic site of N wiki
+ * pages of ordinary Markdown (front matter, headings, paragraphs with links and emphasis,
+ * lists, a fenced code block, a table in some pages) in nested folders, ~5% legacy files,
+ * and the page map that ties them together. The same Markdown files are fed to every tool,
+ * so the comparison is on identical input. Its bytes are fixed: published figures depend on
+ * them (BENCHMARKS.md), so a change here must leave every file as it was.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Corpus, randomFrom, writeAll } from './corpusFiles.js';
 
 /** Pages per section folder: section-12/page-1234.md. */
 export const PAGES_PER_SECTION = 100;
@@ -13,34 +16,6 @@ export const PAGES_PER_SECTION = 100;
 export interface CorpusOptions {
   pages: number;
   seed?: number;
-}
-
-export interface Corpus {
-  wikiDir: string;
-  legacyDir: string;
-  /** The page map (TSV): one wiki: row per page, file: rows, 301 and 410 rows. */
-  mapFile: string;
-  pages: number;
-  /** Every legacy file, and how many of them are .html (each tool copies them as they are). */
-  legacyFiles: number;
-  legacyHtmlFiles: number;
-  redirects: number;
-  /** Total bytes of Markdown written. */
-  markdownBytes: number;
-  /** A page that has a table, to check every tool's output for it. */
-  probe: { name: string; path: string; title: string };
-}
-
-/** mulberry32: small, fast and the same on every machine. */
-function randomFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = (
@@ -133,18 +108,6 @@ function legacyFile(index: number): { rel: string; text: string; isHtml: boolean
   };
 }
 
-async function writeAll(files: Iterable<[string, string]>): Promise<number> {
-  const made = new Set<string>();
-  let bytes = 0;
-  for (const [file, text] of files) {
-    const dir = file.slice(0, file.lastIndexOf('/'));
-    if (!made.has(dir)) (await mkdir(dir, { recursive: true }), made.add(dir));
-    await writeFile(file, text);
-    bytes += Buffer.byteLength(text);
-  }
-  return bytes;
-}
-
 /** Write the corpus under `root` (wiki/, legacy/, pagemap.tsv). */
 export async function writeCorpus(root: string, options: CorpusOptions): Promise<Corpus> {
   const { pages } = options;
@@ -160,7 +123,7 @@ export async function writeCorpus(root: string, options: CorpusOptions): Promise
       yield [join(wikiDir, pageName(i) + '.md'), pageMarkdown(i, pages, seed)];
     }
   }
-  const markdownBytes = await writeAll(markdownFiles());
+  const markdown = await writeAll(markdownFiles());
 
   const legacyCount = Math.max(1, Math.round(pages * 0.05));
   let legacyHtmlFiles = 0;
@@ -185,14 +148,21 @@ export async function writeCorpus(root: string, options: CorpusOptions): Promise
   const probeIndex = Math.min(pages - 1, 3 * Math.floor(pages / 6));
   const probeWithTable = hasTable(probeIndex) ? probeIndex : 0;
   return {
+    shape: 'synthetic',
     wikiDir,
     legacyDir,
     mapFile,
     pages,
     legacyFiles: legacyCount,
     legacyHtmlFiles,
+    copiedDir: legacyDir,
     redirects,
-    markdownBytes,
+    markdownBytes: markdown.bytes,
+    largestPageBytes: markdown.largest,
+    attachments: 0,
+    attachmentBytes: 0,
+    description: `${Math.ceil(pages / PAGES_PER_SECTION)} section folders one deep (${PAGES_PER_SECTION} pages each); every legacy file has a row; 5 rows 410`,
     probe: { name: pageName(probeWithTable), path: pagePath(probeWithTable), title: titleOf(probeWithTable) },
+    pageFile: (index) => join(wikiDir, pageName(index) + '.md'),
   };
 }

@@ -4,7 +4,7 @@
  * tests). Prints a Markdown report on stdout, progress on stderr, and writes the raw samples
  * as JSON to a temp file whose path it prints.
  *
- *   node dist/bench/run.js [--pages N] [--runs R] [--warmup W] [--only build] [--tools pagemap,hugo,eleventy] [--keep]
+ *   node dist/bench/run.js [--pages N] [--runs R] [--warmup W] [--only build] [--shape synthetic|wiki] [--tools pagemap,hugo,eleventy] [--keep]
  */
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,20 @@ import { parseArgs } from 'node:util';
 import { TOOLS, type Tool, runBuildBench } from './buildBench.js';
 import { runApacheBench } from './apacheBench.js';
 import { runCheckBench } from './checkBench.js';
+import { CORPUS_SHAPES, type CorpusShape } from './corpusFiles.js';
 import { BenchError } from './measure.js';
 import { runMissesBench } from './missesBench.js';
 import { runRuntimeBench } from './runtimeBench.js';
+import { WIKI_PAGES } from './wikiCorpus.js';
 
 const HELP = `Usage: node dist/bench/run.js [options]
 
-  --pages N     Markdown pages in the generated corpus (default 5000; 20000 for check)
+  --pages N     Markdown pages in the generated corpus (default 5000; 20000 for check);
+                not with --shape wiki, whose size is fixed
+  --shape NAME  the build benchmark's corpus: synthetic (default; --pages uniform pages in
+                section-K/page-M.md) or wiki (shaped like the Python wiki: 3,865 pages, 28 MB,
+                pages up to 440 kB, folders six deep, 6,800 redirects with odd paths,
+                360 attachments without rows; see bench/wikiCorpus.ts)
   --runs R      timed runs of each scenario (default 5); medians and minimums are reported
   --warmup W    untimed rounds first (default 1)
   --only NAME   run one benchmark: build, runtime, apache, misses or check (default: all five)
@@ -50,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
       tools: { type: 'string' },
       keep: { type: 'boolean' },
       seconds: { type: 'string' },
+      shape: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -58,6 +66,12 @@ async function main(argv: string[]): Promise<number> {
     throw new BenchError(`--only ${values.only}: no such benchmark (known: ${BENCHMARKS.join(', ')})`);
   }
   const chosen: readonly Benchmark[] = values.only ? [values.only as Benchmark] : BENCHMARKS;
+  const shape = (values.shape ?? 'synthetic') as CorpusShape;
+  if (!CORPUS_SHAPES.includes(shape)) throw new BenchError(`--shape ${values.shape}: no such corpus (known: ${CORPUS_SHAPES.join(', ')})`);
+  if (values.shape !== undefined && !chosen.includes('build')) throw new BenchError('--shape chooses the build benchmark\'s corpus; add --only build');
+  if (shape === 'wiki' && values.pages !== undefined) {
+    throw new BenchError(`--pages does not apply to --shape wiki, whose size is fixed (${WIKI_PAGES.toLocaleString('en')} pages); leave --pages out`);
+  }
   const toolNames = (values.tools ?? TOOLS.join(',')).split(',').map((t) => t.trim());
   for (const name of toolNames) if (!(TOOLS as readonly string[]).includes(name)) throw new BenchError(`--tools: unknown tool ${JSON.stringify(name)} (known: ${TOOLS.join(', ')})`);
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -72,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
     if (only === 'check') process.stdout.write((await runCheckBench({ pages: wholeNumber('pages', values.pages, 20_000, 1), runs, log })) + '\n\n');
     if (only !== 'build') continue;
     const result = await runBuildBench({
+      shape,
       pages: wholeNumber('pages', values.pages, 5000, 1),
       runs,
       warmup: wholeNumber('warmup', values.warmup, 1, 0),

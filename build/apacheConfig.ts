@@ -17,7 +17,7 @@
  * that failed once, must not leave Apache on the old map for good.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -360,6 +360,27 @@ export interface ApacheState {
   files: Record<string, string>;
   /** The configuration's own hash: when it changes (pattern rows do), Apache needs a reload. */
   configHash?: string;
+  /** What the files were made from (apacheInputKey): the same key, the same files, without reading a row. */
+  inputKey?: string;
+}
+
+/** The modules whose code decides what the Apache files say: a new version of them rewrites the files. */
+const WRITER_MODULES = ['./apacheConfig.js', '../core/pagePath.js', '../core/patterns.js', '../core/redirects.js'];
+let writerIdentity: string | undefined;
+
+/**
+ * Everything the Apache files depend on, as one key: the map's revision (core/pageMap.ts moves
+ * it on every change to the rows), the site files the build wrote, the config, httxt2dbm, and
+ * this code. Cheap whatever the size of the map — a no-op build of a million rows reads none.
+ */
+export function apacheInputKey(config: Config, mapRevision: number, siteFiles: readonly string[], tool = findHttxt2dbm() ?? null): string {
+  writerIdentity ??= hashParts(...WRITER_MODULES.map((module) => readFileSync(new URL(module, import.meta.url), 'utf8')));
+  return hashParts(writerIdentity, mapRevision, siteFiles.join('\n'), JSON.stringify(config), tool ?? '');
+}
+
+/** Whether the files recorded in `state` were made from `inputKey` and are still as written. */
+async function isApacheCurrent(state: ApacheState | undefined, inputKey: string): Promise<boolean> {
+  return state?.inputKey === inputKey && (await areFilesIntact(state));
 }
 
 async function signatureOfFile(file: string): Promise<string | undefined> {
@@ -367,31 +388,39 @@ async function signatureOfFile(file: string): Promise<string | undefined> {
   return stats && `${stats.size}:${stats.mtimeMs}`;
 }
 
-async function isCurrent(state: ApacheState | undefined, hash: string): Promise<boolean> {
-  if (state?.hash !== hash) return false;
+async function areFilesIntact(state: ApacheState): Promise<boolean> {
   for (const [file, sig] of Object.entries(state.files)) if ((await signatureOfFile(file)) !== sig) return false;
   return true;
 }
 
+async function isCurrent(state: ApacheState | undefined, hash: string): Promise<boolean> {
+  return state?.hash === hash && (await areFilesIntact(state));
+}
+
 /**
  * Write the map, its DBM form and the configuration unless `previous` (from the database) shows
- * them current. `tool` is httxt2dbm (null: none). Returns the state to record once the build
- * has succeeded, and what to tell: the map had to stay in txt form, Apache must be reloaded.
+ * them current: made from the same `inputKey` (apacheInputKey: then no row is read), or saying
+ * the same. `readRows` gives every row (and the site files as 200 rows); `tool` is httxt2dbm
+ * (null: none). Returns the state to record once the build has succeeded, and what to tell:
+ * the map had to stay in txt form, Apache must be reloaded.
  */
 export async function writeApacheConfig(
   config: Config,
-  rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[],
+  readRows: () => readonly Pick<PageRow, 'path' | 'status' | 'source'>[],
   previous: ApacheState | undefined,
+  inputKey: string,
   tool = findHttxt2dbm() ?? null,
 ): Promise<{ state: ApacheState; warnings: string[] }> {
+  const dbmWarning = tool ? undefined : 'httxt2dbm (apache2-utils) not found: the Apache map stays a txt map, scanned line by line on each cache miss';
+  if (await isApacheCurrent(previous, inputKey)) return { state: previous!, warnings: dbmWarning ? [dbmWarning] : [] };
   const txtFile = join(config.apacheDir, APACHE_MAP_FILE);
   const dbmFile = join(config.apacheDir, APACHE_DBM_FILE);
   const confFile = join(config.apacheDir, APACHE_CONFIG_FILE);
+  const rows = readRows();
   const mapText = renderApacheMap(rows);
   const confText = renderApacheConfig(config, tool !== null, rows);
   const hash = hashParts(mapText, confText, tool ?? '');
-  const dbmWarning = tool ? undefined : 'httxt2dbm (apache2-utils) not found: the Apache map stays a txt map, scanned line by line on each cache miss';
-  if (await isCurrent(previous, hash)) return { state: previous!, warnings: dbmWarning ? [dbmWarning] : [] };
+  if (await isCurrent(previous, hash)) return { state: { ...previous!, inputKey }, warnings: dbmWarning ? [dbmWarning] : [] };
   const configHash = hashParts(confText);
   // The map is re-read by Apache by itself; its configuration (pattern rows are rules) is not.
   const reloadWarning = previous?.configHash !== undefined && previous.configHash !== configHash ? `${confFile} changed: reload Apache (apachectl graceful) for it to take effect` : undefined;
@@ -401,5 +430,5 @@ export async function writeApacheConfig(
   await writeFileAtomic(confFile, confText);
   const files: Record<string, string> = {};
   for (const file of tool ? [txtFile, dbmFile, confFile] : [txtFile, confFile]) files[file] = (await signatureOfFile(file)) ?? '';
-  return { state: { hash, files, configHash }, warnings };
+  return { state: { hash, files, configHash, inputKey }, warnings };
 }

@@ -18,9 +18,9 @@ import pLimit from 'p-limit';
 import type { Config } from '../core/config.js';
 import { isAbsent } from '../core/errors.js';
 import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
-import type { PageRow } from '../core/pageRow.js';
+import type { ValidRow } from '../core/pageRow.js';
 import { SourceLocator, signatureOf } from '../core/sourceFiles.js';
-import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
+import { type ApacheState, apacheInputKey, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
 import { type BuildPlan, type Observation, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild } from './buildPlan.js';
 import type { ProduceRequest } from './pageRenderer.js';
@@ -221,7 +221,8 @@ export class SiteBuilder {
     const { config, store, template } = this;
     const isWhole = options.paths === undefined;
     if (isWhole) await clearLeftovers(config, store);
-    const rows = isWhole ? store.all() : [];
+    // The pages only: the redirects (most of a big map) matter to the Apache files alone.
+    const rows = isWhole ? store.pageRows() : [];
     const { jobs, recorded } = isWhole ? this.scopeWhole(rows, await assetNames(config.templatesDir)) : this.scopePaths(options.paths!);
     // A first (or --full) whole build renders everything: start the workers now, so loading
     // their modules overlaps the stat pass instead of following it.
@@ -243,14 +244,14 @@ export class SiteBuilder {
       await early?.close();
     }
     const siteFiles = isWhole || options.siteFiles ? await this.writeSiteFiles(report, options, isWhole) : undefined;
-    if (isWhole || siteFiles?.isSetChanged) await this.writeApache(isWhole ? rows : store.all(), report);
-    report.pages = isWhole ? rows.filter((row) => row.status === 200).length : jobs.length;
+    if (isWhole || siteFiles?.isSetChanged) await this.writeApache(report);
+    report.pages = isWhole ? rows.length : jobs.length;
     report.elapsedMs = performance.now() - started;
     return report;
   }
 
   /** The whole map: every output it calls for, against everything earlier builds recorded. */
-  private scopeWhole(rows: ReturnType<PageMapStore['all']>, assets: readonly string[]): { jobs: OutputJob[]; recorded: Map<string, OutputRecord> } {
+  private scopeWhole(rows: readonly ValidRow[], assets: readonly string[]): { jobs: OutputJob[]; recorded: Map<string, OutputRecord> } {
     return { jobs: outputsForMap(rows, this.template, assets).jobs, recorded: this.store.outputs() };
   }
 
@@ -457,14 +458,18 @@ export class SiteBuilder {
   }
 
   /** Write the Apache map and configuration unless the database shows them current. */
-  private async writeApache(pageRows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[], report: BuildReport): Promise<void> {
+  private async writeApache(report: BuildReport): Promise<void> {
     const { config, store } = this;
     try {
+      const recorded = store.getState(APACHE_STATE_KEY);
+      const previous = recorded === undefined ? undefined : (JSON.parse(recorded) as ApacheState);
+      const siteFiles = writtenSiteFiles(store);
+      // Read before the rows: a change in between leaves a key that the next build will not find current.
+      const inputKey = apacheInputKey(config, store.mapRevision(), siteFiles);
       // pagemap's site files answer like pages: under a prefix or pattern row, the map must say so.
-      const rows = [...pageRows, ...writtenSiteFiles(store).map((path) => ({ path, status: 200 as const, source: '' }))];
-      const previous = store.getState(APACHE_STATE_KEY);
-      const { state, warnings } = await writeApacheConfig(config, rows, previous === undefined ? undefined : (JSON.parse(previous) as ApacheState));
-      store.setState(APACHE_STATE_KEY, JSON.stringify(state));
+      const readRows = () => [...store.all(), ...siteFiles.map((path) => ({ path, status: 200 as const, source: '' }))];
+      const { state, warnings } = await writeApacheConfig(config, readRows, previous, inputKey);
+      if (state !== previous) store.setState(APACHE_STATE_KEY, JSON.stringify(state));
       report.warnings.push(...warnings);
     } catch (error) {
       report.counts.failed++;

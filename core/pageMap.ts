@@ -109,6 +109,14 @@ const MIGRATIONS: readonly string[] = [
   // 5: the page a miss was last linked from (its Referer), to find a broken link on another site.
   `ALTER TABLE misses ADD COLUMN referrer TEXT NOT NULL DEFAULT '';
    CREATE INDEX misses_by_last_seen ON misses (last_seen);`,
+  // 6: a counter every change to the rows moves, whoever makes it (this code, another process,
+  // the sqlite3 shell): a build that finds it where it left it need not read a million rows to
+  // know the Apache map is current.
+  `CREATE TABLE map_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+   INSERT INTO map_revision VALUES (1, 0);
+   CREATE TRIGGER pages_inserted AFTER INSERT ON pages BEGIN UPDATE map_revision SET revision = revision + 1; END;
+   CREATE TRIGGER pages_updated AFTER UPDATE ON pages BEGIN UPDATE map_revision SET revision = revision + 1; END;
+   CREATE TRIGGER pages_deleted AFTER DELETE ON pages BEGIN UPDATE map_revision SET revision = revision + 1; END;`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;
@@ -182,6 +190,8 @@ function prepareStatements(db: Database.Database) {
     get: db.prepare<[string], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE path = ?'),
     // Exact and prefix rows by path ('~' sorts after every '/' path), then pattern rows in their order.
     allPaths: db.prepare<[], PageRow>("SELECT path, status, source, created, updated, origin FROM pages WHERE path < '~' ORDER BY path"),
+    pageRows: db.prepare<[], ValidRow>('SELECT path, status, source FROM pages WHERE status = 200 ORDER BY path'),
+    mapRevision: db.prepare<[], { revision: number }>('SELECT revision FROM map_revision'),
     patterns: db.prepare<[], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE rank IS NOT NULL ORDER BY rank'),
     lastRank: db.prepare<[], { rank: number | null }>('SELECT max(rank) AS rank FROM pages WHERE rank IS NOT NULL'),
     rankOf: db.prepare<[string], { rank: number | null }>('SELECT rank FROM pages WHERE path = ?'),
@@ -312,6 +322,16 @@ export class PageMapStore {
   hasPageBelow(path: string): boolean {
     // Every path below P sorts between "P/" and "P0" ("0" follows "/").
     return this.statements.below.get(path + '/', path + '0') !== undefined;
+  }
+
+  /** The 200 rows (what the build makes pages of), by path: a tenth of a map that is mostly redirects. */
+  pageRows(): ValidRow[] {
+    return this.statements.pageRows.all();
+  }
+
+  /** Moves with every change to the rows, by anyone: equal revisions, same rows. */
+  mapRevision(): number {
+    return this.statements.mapRevision.get()!.revision;
   }
 
   /** Every row: exact and prefix rows by path, then pattern rows in their order. */

@@ -42,6 +42,8 @@ export interface BuildFailure {
 export interface BuildReport {
   pages: number;
   counts: Record<Outcome, number>;
+  /** Of the pages written, those re-wrapped in a changed template from the page written before, their Markdown not rendered again. */
+  rewrapped: number;
   failures: BuildFailure[];
   /** Worth telling, not failures (e.g. a slower Apache map). */
   warnings: string[];
@@ -57,7 +59,7 @@ export function describeBuild(report: BuildReport): string[] {
   return [
     ...report.failures.map((failure) => `failed: ${failure.path}: ${failure.message}`),
     ...report.warnings.map((warning) => `warning: ${warning}`),
-    `built ${pages} in ${(report.elapsedMs / 1000).toFixed(2)}s: ${counts.written} written, ${counts.unchanged} unchanged, ${counts.removed} removed, ${counts.failed} failed`,
+    `built ${pages} in ${(report.elapsedMs / 1000).toFixed(2)}s: ${counts.written} written${report.rewrapped ? ` (${report.rewrapped} re-wrapped, not re-rendered)` : ''}, ${counts.unchanged} unchanged, ${counts.removed} removed, ${counts.failed} failed`,
   ];
 }
 
@@ -384,15 +386,18 @@ export class SiteBuilder {
     const renders = plan.work.filter((w) => w.job.render).length;
     const supply = renders === 0 ? undefined : this.rendererFor(renders, options.renderer);
     const limit = pLimit(config.concurrency);
-    const run = async ({ job, source, previousHash, outputSig }: PlannedWork): Promise<void> => {
+    let rewrapped = 0;
+    const run = async ({ job, source, previousHash, outputSig, rewrapHash }: PlannedWork): Promise<void> => {
       const target = join(config.publicDir, job.file);
       let sourceHash: string;
       let newSig: string | undefined;
       if (job.render) {
         options.onRender?.(job.path);
         const what = job.source.tree === 'wiki' ? `wiki:${job.source.rel.slice(0, -3)} (${source.absolute})` : source.absolute;
-        const request: ProduceRequest = { ...job.render, source: source.absolute, mtimeMs: source.mtimeMs, path: job.path || '/' + job.file, what, target, previousHash };
-        ({ sourceHash, outputSig: newSig } = await supply!.renderer.produce(request));
+        const request: ProduceRequest = { ...job.render, source: source.absolute, mtimeMs: source.mtimeMs, path: job.path || '/' + job.file, what, target, previousHash, rewrapHash };
+        let isRewrapped: boolean | undefined;
+        ({ sourceHash, outputSig: newSig, isRewrapped } = await supply!.renderer.produce(request));
+        if (isRewrapped) rewrapped++;
       } else {
         sourceHash = await hashFile(source.absolute);
         if (sourceHash !== previousHash) {
@@ -410,7 +415,7 @@ export class SiteBuilder {
     }
     store.recordOutputs(written, removedFiles, owner);
     failures.sort((a, b) => (a.path < b.path ? -1 : 1));
-    return { report: { pages: 0, counts, failures, warnings: [], elapsedMs: 0 }, written, removedFiles };
+    return { report: { pages: 0, counts, rewrapped, failures, warnings: [], elapsedMs: 0 }, written, removedFiles };
   }
 
   /** Keep pageDates in line with the records a build just made (a partial build's `recorded` holds its paths' records only). */

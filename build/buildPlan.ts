@@ -61,6 +61,8 @@ export interface PlannedWork {
   previousHash?: string;
   /** The output's signature now, kept when the hash turns out unchanged. */
   outputSig?: string;
+  /** The source hash recorded with an intact output whose inputs changed (a template): equal → re-wrap it. */
+  rewrapHash?: string;
 }
 
 export interface Removal {
@@ -205,6 +207,7 @@ export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<stri
               : undefined;
     if (reason === undefined) plan.unchanged.push(job);
     else if (reason === 'source changed') plan.work.push({ job, reason, source: seen.source, previousHash: previous!.sourceHash, outputSig: seen.outputSig });
+    else if (reason === 'inputs changed' && previous!.outputSig === seen.outputSig) plan.work.push({ job, reason, source: seen.source, rewrapHash: previous!.sourceHash });
     else plan.work.push({ job, reason, source: seen.source });
   }
   return plan;

@@ -35,12 +35,45 @@ export interface ProduceRequest extends RenderTask {
   target: string;
   /** The source hash recorded with the current output, when only the source may have changed. */
   previousHash?: string;
+  /** The source hash recorded with the current output, intact, when only the page's surroundings changed (a template): equal → re-wrap. */
+  rewrapHash?: string;
 }
 
 export interface ProduceResult {
   sourceHash: string;
   /** Signature of the file written; absent when the source turned out unchanged and nothing was written. */
   outputSig?: string;
+  /** The page was re-wrapped: its body taken from the page written before, its Markdown not rendered. */
+  isRewrapped?: boolean;
+}
+
+/**
+ * Around a page's body in every page written: the body's format (a change to the Markdown
+ * rendering must bump it) and the page title. A template change then re-wraps a page whose
+ * source is unchanged — body and title read back from the page itself — instead of rendering
+ * its Markdown again: no cache to keep, nothing stored twice.
+ */
+const BODY_FORMAT = '1';
+const BODY_START = '<!--pagemap:body ';
+const BODY_END = '<!--/pagemap:body-->';
+
+function markBody(html: string, title: string): string {
+  return `${BODY_START}${BODY_FORMAT} ${encodeURIComponent(title)}-->${html}${BODY_END}`;
+}
+
+/** The marked body and title of a page written by this format, or undefined. */
+export function readMarkedBody(page: string): { title: string; html: string } | undefined {
+  const start = page.indexOf(BODY_START);
+  const end = page.lastIndexOf(BODY_END);
+  if (start < 0 || end < start) return undefined;
+  const headEnd = page.indexOf('-->', start);
+  const [format, title] = page.slice(start + BODY_START.length, headEnd).split(' ');
+  if (format !== BODY_FORMAT || title === undefined) return undefined;
+  try {
+    return { title: decodeURIComponent(title), html: page.slice(headEnd + 3, end) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The day a source was last modified, as the footer shows it (YYYY-MM-DD). */
@@ -65,21 +98,35 @@ export class PageRenderer {
   /** Render Markdown text into a complete page. */
   render(text: string, task: RenderTask): string {
     const document = renderWiki(this.md, text, task.fallbackTitle, task.what);
+    return this.wrap(document.title, document.html, task);
+  }
+
+  /** A body and title in the template: the page. */
+  private wrap(title: string, html: string, task: RenderTask): string {
     return fillTemplate(this.template, {
       path: task.path,
-      title: document.title,
-      content: document.html,
+      title,
+      content: markBody(html, title),
       lastModified: task.isDated ? dayOf(task.mtimeMs) : '',
-      breadcrumbs: fillBreadcrumbTitle(task.crumbs, document.title),
+      breadcrumbs: fillBreadcrumbTitle(task.crumbs, title),
     });
   }
 
-  /** Read, hash, and — unless the hash is the recorded one — render and write one page. */
+  /**
+   * Read, hash, and — unless the hash is the recorded one — write one page: re-wrapped from
+   * the page written before when only its surroundings changed, else rendered.
+   */
   produce(request: ProduceRequest): ProduceResult {
     const text = readFileSync(request.source, 'utf8');
     const sourceHash = hashParts(text, dayOf(request.mtimeMs));
     if (sourceHash === request.previousHash) return { sourceHash };
-    writeFileAtomicSync(request.target, this.render(text, request));
-    return { sourceHash, outputSig: signatureOf(statSync(request.target)) };
+    const old = sourceHash === request.rewrapHash && this.hasOneBody ? readMarkedBody(readFileSync(request.target, 'utf8')) : undefined;
+    writeFileAtomicSync(request.target, old ? this.wrap(old.title, old.html, request) : this.render(text, request));
+    return { sourceHash, outputSig: signatureOf(statSync(request.target)), isRewrapped: old !== undefined };
+  }
+
+  /** A template with the body in one place only: a page's body can be told from the template around it. */
+  private get hasOneBody(): boolean {
+    return this.template.parts.filter((part, i) => i % 2 === 1 && part === 'content').length === 1;
   }
 }

@@ -40,7 +40,7 @@ export interface PageFill {
 }
 
 /** A change here changes every rendered page's hash, so the next build re-renders them. */
-const RENDERER_VERSION = '2';
+const RENDERER_VERSION = '3';
 
 function checkNav(file: string, data: unknown): NavSection[] {
   const sections = (data as { sections?: unknown } | null)?.sections;

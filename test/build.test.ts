@@ -217,6 +217,42 @@ Incremental('a template change re-renders every wiki page and copies no legacy f
   });
 });
 
+Incremental('a template change re-wraps pages whose source is unchanged, without rendering their Markdown: byte for byte a full render; an edited source, or a page changed behind the build\'s back, is rendered', async () => {
+  await withBuildSite(async (site, store) => {
+    const templates = join(site.dir, 'templates');
+    const shipped = site.config.templatesDir;
+    await site.write({
+      'templates/page.html': (await readFile(join(shipped, 'page.html'), 'utf8')).replace('<body>', '<body class="v2">'),
+      'templates/nav.json': await readFile(join(shipped, 'nav.json'), 'utf8'),
+      'templates/404.md': '# Not here\n',
+      'templates/410.md': '# Gone\n',
+      'templates/assets/style.css': 'body{}\n',
+    });
+    const config = { ...site.config, templatesDir: templates };
+    await runBuild(config, store);
+    await site.write({
+      'templates/page.html': (await readFile(join(templates, 'page.html'), 'utf8')).replace('class="v2"', 'class="v3"'),
+      'wiki/About.md': '# About us\n\nEdited with the template.\n',
+    });
+    // A page changed behind the build's back cannot be trusted for its body.
+    const home = join(site.config.publicDir, 'index.html');
+    await writeFile(home, (await readFile(home, 'utf8')).replace('</main>', '<p>tampered</p></main>'));
+    const report = await runBuild(config, store);
+    assert.is(report.counts.written, 6);
+    // Six written: About (edited) and the home page (tampered) rendered, the other two wiki pages
+    // and the two error pages re-wrapped.
+    assert.is(report.rewrapped, 4);
+    const rewrapped = await filesUnder(site.config.publicDir);
+    // The same site rendered from scratch: every byte the same.
+    const fresh = { ...config, publicDir: join(site.dir, 'fresh') };
+    await runBuild(fresh, store, { full: true });
+    for (const file of rewrapped) assert.is(await readFile(join(fresh.publicDir, file), 'utf8'), await readFile(join(site.config.publicDir, file), 'utf8'), file);
+    assert.ok((await readFile(home, 'utf8')).includes('class="v3"'));
+    assert.not.ok((await readFile(home, 'utf8')).includes('tampered'));
+    assert.ok((await readFile(join(site.config.publicDir, 'about/index.html'), 'utf8')).includes('Edited with the template.'));
+  });
+});
+
 Incremental('--full writes every output again', async () => {
   await withBuildSite(async (site, store) => {
     const first = await runBuild(site.config, store);

@@ -155,6 +155,20 @@ Outputs('a big build renders in worker threads, with the same bytes as a small o
   });
 });
 
+/** The site with a templates folder of its own (the shipped page.html with `<body class="v2">`), to edit. */
+async function withOwnTemplates(site: Site): Promise<{ config: Site['config']; templates: string }> {
+  const templates = join(site.dir, 'templates');
+  const shipped = site.config.templatesDir;
+  await site.write({
+    'templates/page.html': (await readFile(join(shipped, 'page.html'), 'utf8')).replace('<body>', '<body class="v2">'),
+    'templates/nav.json': await readFile(join(shipped, 'nav.json'), 'utf8'),
+    'templates/404.md': '# Not here\n',
+    'templates/410.md': '# Gone\n',
+    'templates/assets/style.css': 'body{}\n',
+  });
+  return { config: { ...site.config, templatesDir: templates }, templates };
+}
+
 const Incremental = suite('build: incremental');
 
 Incremental('a second build writes nothing', async () => {
@@ -198,16 +212,7 @@ Incremental('touching a source without changing it writes nothing', async () => 
 
 Incremental('a template change re-renders every wiki page and copies no legacy file', async () => {
   await withBuildSite(async (site, store) => {
-    const templates = join(site.dir, 'templates');
-    const shipped = site.config.templatesDir;
-    await site.write({
-      'templates/page.html': (await readFile(join(shipped, 'page.html'), 'utf8')).replace('<body>', '<body class="v2">'),
-      'templates/nav.json': await readFile(join(shipped, 'nav.json'), 'utf8'),
-      'templates/404.md': '# Not here\n',
-      'templates/410.md': '# Gone\n',
-      'templates/assets/style.css': 'body{}\n',
-    });
-    const config = { ...site.config, templatesDir: templates };
+    const { config, templates } = await withOwnTemplates(site);
     await runBuild(config, store);
     await site.write({ 'templates/page.html': (await readFile(join(templates, 'page.html'), 'utf8')).replace('class="v2"', 'class="v3"') });
     const report = await runBuild(config, store);
@@ -219,16 +224,7 @@ Incremental('a template change re-renders every wiki page and copies no legacy f
 
 Incremental('a template change re-wraps pages whose source is unchanged, without rendering their Markdown: byte for byte a full render; an edited source, or a page changed behind the build\'s back, is rendered', async () => {
   await withBuildSite(async (site, store) => {
-    const templates = join(site.dir, 'templates');
-    const shipped = site.config.templatesDir;
-    await site.write({
-      'templates/page.html': (await readFile(join(shipped, 'page.html'), 'utf8')).replace('<body>', '<body class="v2">'),
-      'templates/nav.json': await readFile(join(shipped, 'nav.json'), 'utf8'),
-      'templates/404.md': '# Not here\n',
-      'templates/410.md': '# Gone\n',
-      'templates/assets/style.css': 'body{}\n',
-    });
-    const config = { ...site.config, templatesDir: templates };
+    const { config, templates } = await withOwnTemplates(site);
     await runBuild(config, store);
     await site.write({
       'templates/page.html': (await readFile(join(templates, 'page.html'), 'utf8')).replace('class="v2"', 'class="v3"'),

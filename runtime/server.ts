@@ -51,6 +51,9 @@ export class Runtime {
   /** How many pages the runtime handed to the renderer (single flight keeps it at one per page). */
   renders = 0;
   private readonly inFlight = new Map<string, Promise<BuildFailure | undefined>>();
+  /** Pages asked for and waiting for the next batch. */
+  private readonly queued = new Map<string, { resolve: (failure: BuildFailure | undefined) => void; reject: (error: unknown) => void }>();
+  private batchesRunning = 0;
   private readonly files: FileSender;
   private readonly status: StatusPages;
   private readonly logger: Logger;
@@ -148,22 +151,45 @@ export class Runtime {
   /**
    * Render (or copy) one page into public/; concurrent requests for it share one render.
    * Resolves to the page's failure, if it failed (logged here, with the path).
+   *
+   * Misses are built in batches, not one build each: a page asked for while MAX_BATCHES builds
+   * run waits for the next, which takes every page queued by then — one plan, two database
+   * transactions and one look at the folders for all of them (one build per page spent more
+   * of the main thread on that than the workers spent rendering).
    */
   renderOnce(path: string): Promise<BuildFailure | undefined> {
     let flight = this.inFlight.get(path);
     if (!flight) {
       // A request that looked just before an earlier flight landed starts another; the build
       // then finds the page current and writes nothing.
-      flight = this.builder
-        .build({ paths: [path], onRender: () => this.renders++ })
-        .then((report) => {
-          for (const failure of report.failures) this.logger.error(`pagemap: cannot render ${failure.path}: ${failure.message}`);
-          return report.failures.find((failure) => failure.path === path);
-        })
-        .finally(() => this.inFlight.delete(path));
+      flight = new Promise<BuildFailure | undefined>((resolve, reject) => this.queued.set(path, { resolve, reject })).finally(() => this.inFlight.delete(path));
       this.inFlight.set(path, flight);
+      // After this turn's other requests have joined the queue.
+      queueMicrotask(() => this.startBatch());
     }
     return flight;
+  }
+
+  private startBatch(): void {
+    if (this.batchesRunning >= MAX_BATCHES || this.queued.size === 0) return;
+    const batch = new Map([...this.queued].slice(0, MAX_BATCH_PAGES));
+    for (const path of batch.keys()) this.queued.delete(path);
+    this.batchesRunning++;
+    this.builder
+      .build({ paths: [...batch.keys()], onRender: () => this.renders++ })
+      .then(
+        (report) => {
+          for (const failure of report.failures) this.logger.error(`pagemap: cannot render ${failure.path}: ${failure.message}`);
+          for (const [path, { resolve }] of batch) resolve(report.failures.find((failure) => failure.path === path));
+        },
+        (error: unknown) => {
+          for (const { reject } of batch.values()) reject(error);
+        },
+      )
+      .finally(() => {
+        this.batchesRunning--;
+        this.startBatch();
+      });
   }
 
   /**
@@ -198,6 +224,11 @@ export class Runtime {
     this.misses.flush();
   }
 }
+
+/** Builds of missed pages at once: one a core keeps the render workers busy while the next batch gathers. */
+const MAX_BATCHES = 2;
+/** Pages in one batch at most, so one batch's answer never waits long behind many pages. */
+const MAX_BATCH_PAGES = 64;
 
 /** The port is taken, or not ours to take: say which, and how to pick another. */
 export class ListenError extends PagemapError {

@@ -269,6 +269,31 @@ OnDemand('100 simultaneous requests for an unrendered page cause exactly one ren
   );
 });
 
+OnDemand('misses arriving together are built in batches, each page rendered once, each request answered with its own page; a failing page fails alone', async () => {
+  await withServedSite(
+    async ({ site, store, url, runtime }) => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 60; i++) files[`wiki/Many${i}.md`] = `# Page ${i}\n\nText of page ${i}.\n`;
+      await site.write(files);
+      for (let i = 0; i < 60; i++) store.set({ path: `/many/${i}`, status: 200, source: `wiki:Many${i}` });
+      store.set({ path: '/many/broken', status: 200, source: 'wiki:NoSuchPage' });
+      let builds = 0;
+      const build = runtime.builder.build.bind(runtime.builder);
+      runtime.builder.build = (options) => (builds++, build(options));
+      const asked = [...Array.from({ length: 60 }, (_, i) => `/many/${i}`), '/many/broken'];
+      const answers = await Promise.all(asked.map((path) => get(url + path).then(async (r) => [path, r.status, await r.text()] as const)));
+      for (const [path, status, body] of answers.slice(0, 60)) {
+        assert.is(status, 200, path);
+        assert.ok(body.includes(`Text of page ${path.slice('/many/'.length)}.`), path);
+      }
+      assert.is(answers[60]![1], 404, 'the page without a source, alone');
+      assert.is(runtime.renders, 60);
+      assert.ok(builds < 20, `${builds} builds for 61 misses`);
+    },
+    { build: false },
+  );
+});
+
 OnDemand('a page whose source is missing answers 404 and serves nothing stale', async () => {
   await withServedSite(async ({ site, url, store }) => {
     store.set({ path: '/broken', status: 200, source: 'wiki:NoSuchPage' });

@@ -17,11 +17,12 @@ import { CORPUS_SHAPES, type CorpusShape } from './corpusFiles.js';
 import { BenchError } from './measure.js';
 import { runMissesBench } from './missesBench.js';
 import { runRuntimeBench } from './runtimeBench.js';
+import { runWatchBench } from './watchBench.js';
 import { WIKI_PAGES } from './wikiCorpus.js';
 
 const HELP = `Usage: node dist/bench/run.js [options]
 
-  --pages N     Markdown pages in the generated corpus (default 5000; 20000 for check);
+  --pages N     Markdown pages in the generated corpus (default 5000; 20000 for check and watch);
                 not with --shape wiki, whose size is fixed
   --shape NAME  the build benchmark's corpus: synthetic (default; --pages uniform pages in
                 section-K/page-M.md) or wiki (shaped like the Python wiki: 3,865 pages, 28 MB,
@@ -29,13 +30,13 @@ const HELP = `Usage: node dist/bench/run.js [options]
                 360 attachments without rows; see bench/wikiCorpus.ts)
   --runs R      timed runs of each scenario (default 5); medians and minimums are reported
   --warmup W    untimed rounds first (default 1)
-  --only NAME   run one benchmark: build, runtime, apache, misses or check (default: all five)
+  --only NAME   run one benchmark: build, runtime, apache, misses, check or watch (default: all six)
   --seconds S   wrk's duration for each serving sample (default 5)
   --tools LIST  comma-separated, from ${TOOLS.join(', ')} (default all). Hugo must be on PATH;
                 Eleventy is installed on first use outside the project (see bench/competitors.ts)
   --keep        keep the temp folder with the corpus and every tool's output`;
 
-const BENCHMARKS = ['build', 'runtime', 'apache', 'misses', 'check'] as const;
+const BENCHMARKS = ['build', 'runtime', 'apache', 'misses', 'check', 'watch'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, least: number): number {
@@ -84,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, 100_000], runs, wrk, log })) + '\n\n');
     if (only === 'misses') process.stdout.write((await runMissesBench({ max: 100_000, paths: 150_000, log })) + '\n\n');
     if (only === 'check') process.stdout.write((await runCheckBench({ pages: wholeNumber('pages', values.pages, 20_000, 1), runs, log })) + '\n\n');
+    if (only === 'watch') process.stdout.write((await runWatchBench({ pages: wholeNumber('pages', values.pages, 20_000, 1), edits: 50, log })) + '\n\n');
     if (only !== 'build') continue;
     const result = await runBuildBench({
       shape,

@@ -52,7 +52,7 @@ export class Runtime {
   renders = 0;
   private readonly inFlight = new Map<string, Promise<BuildFailure | undefined>>();
   /** Pages asked for and waiting for the next batch. */
-  private readonly queued = new Map<string, { resolve: (failure: BuildFailure | undefined) => void; reject: (error: unknown) => void }>();
+  private readonly queued = new Map<string, Waiting>();
   private batchesRunning = 0;
   private readonly files: FileSender;
   private readonly status: StatusPages;
@@ -172,7 +172,11 @@ export class Runtime {
 
   private startBatch(): void {
     if (this.batchesRunning >= MAX_BATCHES || this.queued.size === 0) return;
-    const batch = new Map([...this.queued].slice(0, MAX_BATCH_PAGES));
+    const batch = new Map<string, Waiting>();
+    for (const [path, waiting] of this.queued) {
+      if (batch.size === MAX_BATCH_PAGES) break;
+      batch.set(path, waiting);
+    }
     for (const path of batch.keys()) this.queued.delete(path);
     this.batchesRunning++;
     this.builder
@@ -223,6 +227,12 @@ export class Runtime {
     await this.builder.close();
     this.misses.flush();
   }
+}
+
+/** A request waiting for its page's batch. */
+interface Waiting {
+  resolve: (failure: BuildFailure | undefined) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Builds of missed pages at once: one a core keeps the render workers busy while the next batch gathers. */

@@ -228,6 +228,14 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
       const rendered = timeProcess(process.execPath, [FLOOR, 'render', corpus.wikiDir]);
       if (Number(rendered.stdout.trim()) !== corpus.pages) throw new BenchError(`the render floor rendered ${rendered.stdout.trim()} pages, expected ${corpus.pages}`);
       recorder.add('floor', "pagemap's Markdown step alone (read + render, no template, no writes)", rendered.ms, { isBaseline: true, hasRate: true });
+      // The same split over the build's threads — and again with V8's collector on the main
+      // thread of each isolate only, to see whether its helper threads take the second core.
+      const threads = String(availableParallelism());
+      for (const [flags, label] of [[[], ''], [['--single-threaded-gc'], ', --single-threaded-gc']] as const) {
+        const split = timeProcess(process.execPath, [...flags, FLOOR, 'render-split', corpus.wikiDir, threads]);
+        if (Number(split.stdout.trim()) !== corpus.pages) throw new BenchError(`the split render floor rendered ${split.stdout.trim()} pages, expected ${corpus.pages}`);
+        recorder.add('floor', `the Markdown step split over ${threads} threads${label}`, split.ms, { isBaseline: true, hasRate: true });
+      }
     }
 
     const meta = {

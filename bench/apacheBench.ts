@@ -55,7 +55,8 @@ async function setUpSite(root: string, variant: SiteVariant, log: (line: string)
   await writeFile(join(dir, 'wiki/Page.md'), '# A page\n\nSome text.\n');
   await writeFile(
     join(dir, 'pagemap.config.json'),
-    JSON.stringify({ wikiDir: 'wiki', legacyDir: 'legacy', templatesDir: join(PACKAGE_ROOT, 'templates'), runtime: '127.0.0.1:9' }),
+    // No sitemap: it is no part of what is measured, and without a siteUrl the build would warn.
+    JSON.stringify({ wikiDir: 'wiki', legacyDir: 'legacy', templatesDir: join(PACKAGE_ROOT, 'templates'), runtime: '127.0.0.1:9', sitemap: false }),
   );
   const config = resolveConfig({ configFile: join(dir, 'pagemap.config.json'), env: {} });
   const store = new PageMapStore(config.database);

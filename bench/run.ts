@@ -34,7 +34,10 @@ const HELP = `Usage: node dist/bench/run.js [options]
   --seconds S   wrk's duration for each serving sample (default 5)
   --tools LIST  comma-separated, from ${TOOLS.join(', ')} (default all). Hugo must be on PATH;
                 Eleventy is installed on first use outside the project (see bench/competitors.ts)
-  --keep        keep the temp folder with the corpus and every tool's output`;
+  --keep        keep the temp folder with the corpus and every tool's output
+  --quick       every benchmark, small: 1 run, no warm-up, 500 pages (2,000 for check and
+                watch, 10 edits), 1 s of wrk, Apache at 100 and 10,000 rows, 10,000 misses —
+                to see that all of them still run (in under two minutes), not to quote`;
 
 const BENCHMARKS = ['build', 'runtime', 'apache', 'misses', 'check', 'watch'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
@@ -59,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       keep: { type: 'boolean' },
       seconds: { type: 'string' },
       shape: { type: 'string' },
+      quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -76,22 +80,25 @@ async function main(argv: string[]): Promise<number> {
   const toolNames = (values.tools ?? TOOLS.join(',')).split(',').map((t) => t.trim());
   for (const name of toolNames) if (!(TOOLS as readonly string[]).includes(name)) throw new BenchError(`--tools: unknown tool ${JSON.stringify(name)} (known: ${TOOLS.join(', ')})`);
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-  const runs = wholeNumber('runs', values.runs, 5, 1);
-  const wrk = { seconds: wholeNumber('seconds', values.seconds, 5, 1), connections: 32, threads: 2 };
+  const quick = values.quick === true;
+  const runs = wholeNumber('runs', values.runs, quick ? 1 : 5, 1);
+  const wrk = { seconds: wholeNumber('seconds', values.seconds, quick ? 1 : 5, 1), connections: 32, threads: 2 };
+  /** A benchmark's corpus size: --pages, else its own default, small with --quick. */
+  const pagesOr = (full: number, small: number) => wholeNumber('pages', values.pages, quick ? small : full, 1);
 
   for (const only of chosen) {
     process.stdout.write(`## ${only[0]!.toUpperCase()}${only.slice(1)}\n\nCommand: \`node dist/bench/run.js ${process.argv.slice(2).join(' ')}\` — ${new Date().toISOString()}\n\n`);
     if (only === 'runtime') process.stdout.write((await runRuntimeBench({ runs, wrk, log })) + '\n\n');
-    if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, 100_000], runs, wrk, log })) + '\n\n');
-    if (only === 'misses') process.stdout.write((await runMissesBench({ max: 100_000, paths: 150_000, log })) + '\n\n');
-    if (only === 'check') process.stdout.write((await runCheckBench({ pages: wholeNumber('pages', values.pages, 20_000, 1), runs, log })) + '\n\n');
-    if (only === 'watch') process.stdout.write((await runWatchBench({ pages: wholeNumber('pages', values.pages, 20_000, 1), edits: 50, log })) + '\n\n');
+    if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, quick ? 10_000 : 100_000], runs, wrk, log })) + '\n\n');
+    if (only === 'misses') process.stdout.write((await runMissesBench({ max: quick ? 10_000 : 100_000, paths: quick ? 15_000 : 150_000, log })) + '\n\n');
+    if (only === 'check') process.stdout.write((await runCheckBench({ pages: pagesOr(20_000, 2000), runs, log })) + '\n\n');
+    if (only === 'watch') process.stdout.write((await runWatchBench({ pages: pagesOr(20_000, 2000), edits: quick ? 10 : 50, log })) + '\n\n');
     if (only !== 'build') continue;
     const result = await runBuildBench({
       shape,
-      pages: wholeNumber('pages', values.pages, 5000, 1),
+      pages: pagesOr(5000, 500),
       runs,
-      warmup: wholeNumber('warmup', values.warmup, 1, 0),
+      warmup: wholeNumber('warmup', values.warmup, quick ? 0 : 1, 0),
       tools: new Set(toolNames as Tool[]),
       keep: values.keep === true,
       log,

@@ -1,5 +1,5 @@
 /** `pagemap migrate PATH | --all-under FOLDER`: legacy pages moved to the wiki, one or a subtree. */
-import { type MigratedPage, migratePage, pagesUnder, planMigration } from '../../build/migrate.js';
+import type { MigratedPage } from '../../build/migrate.js';
 import { pathForExport } from '../../core/pagePath.js';
 import { UsageError, defineCommand } from '../commandLine.js';
 import { configFrom, logger, plural, withStore } from '../context.js';
@@ -26,6 +26,8 @@ legacy HTML page at or below FOLDER and reports each.`,
     const folder = values['all-under'];
     if ((path === undefined) === (folder === undefined)) throw new UsageError('migrate: give a PATH or --all-under FOLDER (one of them)');
     if (folder !== undefined && values.to !== undefined) throw new UsageError('migrate: --to names one page; with --all-under each page is named from its path');
+    // Loaded here: the HTML converter (turndown, domino) would cost every other command ~50 ms of start-up.
+    const { migratePage, pagesUnder, planMigration } = await import('../../build/migrate.js');
     const isDryRun = values['dry-run'] === true;
     const config = configFrom(values.config);
     return withStore(config, async (store) => {

@@ -1,7 +1,6 @@
 /** `pagemap serve`: the runtime, until SIGINT or SIGTERM. */
 import { withAccessLog } from '../../core/logger.js';
 import { openPageMap } from '../../core/site.js';
-import { serveSite, untilSignal } from '../../runtime/lifecycle.js';
 import { UsageError, defineCommand } from '../commandLine.js';
 import { configFrom, logger, progressLine } from '../context.js';
 
@@ -26,6 +25,8 @@ SIGINT/SIGTERM stop it gracefully.`,
     'access-log': { type: 'string', value: 'FILE', description: 'append the access log to FILE instead of stdout' },
   },
   async run({ values }) {
+    // Loaded here: the runtime (the server, chokidar) is start-up time every other command would pay.
+    const { serveSite, untilSignal } = await import('../../runtime/lifecycle.js');
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port ${values.port}: not a port number`);
     const config = configFrom(values.config);

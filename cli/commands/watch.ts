@@ -1,6 +1,5 @@
 /** `pagemap watch`: keep public/ current without serving, until SIGINT or SIGTERM. */
 import { openPageMap } from '../../core/site.js';
-import { untilSignal, watchSite } from '../../runtime/lifecycle.js';
 import { defineCommand } from '../commandLine.js';
 import { configFrom, logger, progressLine } from '../context.js';
 
@@ -12,6 +11,8 @@ export const watch = defineCommand({
 exactly what each change affects, until SIGINT/SIGTERM.`,
   options: {},
   async run({ values }) {
+    // Loaded here: the runtime (the server, chokidar) is start-up time every other command would pay.
+    const { untilSignal, watchSite } = await import('../../runtime/lifecycle.js');
     const config = configFrom(values.config);
     const store = await openPageMap(config);
     try {

@@ -364,6 +364,14 @@ export interface ApacheState {
   inputKey?: string;
 }
 
+/** What the Apache files are made of besides the config and the rows themselves. */
+export interface ApacheInputs {
+  /** The map's revision, read before the rows (core/pageMap.ts moves it on every change to them). */
+  mapRevision: number;
+  /** The site files the build wrote (sitemap.xml, robots.txt), which answer like pages. */
+  siteFiles: readonly string[];
+}
+
 /** The modules whose code decides what the Apache files say: a new version of them rewrites the files. */
 const WRITER_MODULES = ['./apacheConfig.js', '../core/pagePath.js', '../core/patterns.js', '../core/redirects.js'];
 let writerIdentity: string | undefined;
@@ -373,7 +381,7 @@ let writerIdentity: string | undefined;
  * it on every change to the rows), the site files the build wrote, the config, httxt2dbm, and
  * this code. Cheap whatever the size of the map — a no-op build of a million rows reads none.
  */
-export function apacheInputKey(config: Config, mapRevision: number, siteFiles: readonly string[], tool = findHttxt2dbm() ?? null): string {
+function apacheInputKey(config: Config, { mapRevision, siteFiles }: ApacheInputs, tool: string | null): string {
   writerIdentity ??= hashParts(...WRITER_MODULES.map((module) => readFileSync(new URL(module, import.meta.url), 'utf8')));
   return hashParts(writerIdentity, mapRevision, siteFiles.join('\n'), JSON.stringify(config), tool ?? '');
 }
@@ -399,7 +407,7 @@ async function isCurrent(state: ApacheState | undefined, hash: string): Promise<
 
 /**
  * Write the map, its DBM form and the configuration unless `previous` (from the database) shows
- * them current: made from the same `inputKey` (apacheInputKey: then no row is read), or saying
+ * them current: made from the same inputs (apacheInputKey: then no row is read), or saying
  * the same. `readRows` gives every row (and the site files as 200 rows); `tool` is httxt2dbm
  * (null: none). Returns the state to record once the build has succeeded, and what to tell:
  * the map had to stay in txt form, Apache must be reloaded.
@@ -408,9 +416,10 @@ export async function writeApacheConfig(
   config: Config,
   readRows: () => readonly Pick<PageRow, 'path' | 'status' | 'source'>[],
   previous: ApacheState | undefined,
-  inputKey: string,
+  inputs: ApacheInputs,
   tool = findHttxt2dbm() ?? null,
 ): Promise<{ state: ApacheState; warnings: string[] }> {
+  const inputKey = apacheInputKey(config, inputs, tool);
   const dbmWarning = tool ? undefined : 'httxt2dbm (apache2-utils) not found: the Apache map stays a txt map, scanned line by line on each cache miss';
   if (await isApacheCurrent(previous, inputKey)) return { state: previous!, warnings: dbmWarning ? [dbmWarning] : [] };
   const txtFile = join(config.apacheDir, APACHE_MAP_FILE);

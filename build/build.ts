@@ -20,7 +20,7 @@ import { isAbsent } from '../core/errors.js';
 import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
 import { SourceLocator, signatureOf } from '../core/sourceFiles.js';
-import { type ApacheState, apacheInputKey, writeApacheConfig } from './apacheConfig.js';
+import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
 import { type BuildPlan, type Observation, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild } from './buildPlan.js';
 import type { ProduceRequest } from './pageRenderer.js';
@@ -470,10 +470,10 @@ export class SiteBuilder {
       const previous = recorded === undefined ? undefined : (JSON.parse(recorded) as ApacheState);
       const siteFiles = writtenSiteFiles(store);
       // Read before the rows: a change in between leaves a key that the next build will not find current.
-      const inputKey = apacheInputKey(config, store.mapRevision(), siteFiles);
+      const mapRevision = store.mapRevision();
       // pagemap's site files answer like pages: under a prefix or pattern row, the map must say so.
       const readRows = () => [...store.all(), ...siteFiles.map((path) => ({ path, status: 200 as const, source: '' }))];
-      const { state, warnings } = await writeApacheConfig(config, readRows, previous, inputKey);
+      const { state, warnings } = await writeApacheConfig(config, readRows, previous, { mapRevision, siteFiles });
       if (state !== previous) store.setState(APACHE_STATE_KEY, JSON.stringify(state));
       report.warnings.push(...warnings);
     } catch (error) {

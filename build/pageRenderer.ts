@@ -84,10 +84,13 @@ export function dayOf(mtimeMs: number): string {
 export class PageRenderer {
   readonly template: SiteTemplate;
   private readonly md: MarkdownIt;
+  /** The template holds the body in one place only, so a page's body can be told from the template around it. */
+  private readonly hasOneBody: boolean;
 
   private constructor(template: SiteTemplate, md: MarkdownIt) {
     this.template = template;
     this.md = md;
+    this.hasOneBody = template.parts.filter((part, i) => i % 2 === 1 && part === 'content').length === 1;
   }
 
   /** Markdown is loaded here, not at start-up: a build with nothing to render never pays for it. */
@@ -125,8 +128,4 @@ export class PageRenderer {
     return { sourceHash, outputSig: signatureOf(statSync(request.target)), isRewrapped: old !== undefined };
   }
 
-  /** A template with the body in one place only: a page's body can be told from the template around it. */
-  private get hasOneBody(): boolean {
-    return this.template.parts.filter((part, i) => i % 2 === 1 && part === 'content').length === 1;
-  }
 }

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BuildFailure, SiteBuilder } from '../build/build.js';
+import { type BuildFailure, type BuildReport, SiteBuilder } from '../build/build.js';
 import { assetFile } from '../build/buildPlan.js';
 import { isWrittenSiteFile } from '../build/siteFiles.js';
 import { outputFileFor } from '../core/pagePath.js';
@@ -183,7 +183,7 @@ export class Runtime {
       .build({ paths: [...batch.keys()], onRender: () => this.renders++ })
       .then(
         (report) => {
-          for (const failure of report.failures) this.logger.error(`pagemap: cannot render ${failure.path}: ${failure.message}`);
+          this.logFailures(report);
           for (const [path, { resolve }] of batch) resolve(report.failures.find((failure) => failure.path === path));
         },
         (error: unknown) => {
@@ -207,6 +207,10 @@ export class Runtime {
       return this.watcher.idle();
     }
     const report = await this.builder.build();
+    this.logFailures(report);
+  }
+
+  private logFailures(report: BuildReport): void {
     for (const failure of report.failures) this.logger.error(`pagemap: cannot render ${failure.path}: ${failure.message}`);
   }
 

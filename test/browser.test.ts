@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CHROMIUM, requireChromiumInCi, warnIfNoChromium, withBrowser } from './chromium.js';
-import { type SiteSpec, withRuntime } from './helpers.js';
+import { type SiteSpec, waitFor, withRuntime } from './helpers.js';
 
 warnIfNoChromium('browser tests');
 
@@ -53,7 +53,7 @@ Layout('an open tab reloads by itself when its page is rebuilt (serve\'s live re
       await page.goto(`${url}/`);
       assert.ok((await page.content()).includes('First words.'));
       // The tab's event stream is open before the edit.
-      for (let i = 0; i < 100 && runtime.liveReload?.size === 0; i++) await new Promise((wake) => setTimeout(wake, 50));
+      await waitFor("the tab's event stream", () => runtime.liveReload!.size > 0, 5000);
       await writeFile(join(config.wikiDir, 'Front.md'), '# Front\n\nSecond words.\n');
       await page.waitForFunction(() => document.body.textContent?.includes('Second words.'), { timeout: 10_000 });
     });

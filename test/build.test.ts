@@ -380,7 +380,7 @@ Apache('a build with the map unchanged reads none of its redirect rows; any chan
 
 Apache('without httxt2dbm the txt map is used, with a warning', async () => {
   await withBuildSite(async (site, store) => {
-    const { warnings: [warning] } = await writeApacheConfig(site.config, () => store.all(), undefined, 'test', null);
+    const { warnings: [warning] } = await writeApacheConfig(site.config, () => store.all(), undefined, { mapRevision: store.mapRevision(), siteFiles: [] }, null);
     assert.match(warning ?? '', /httxt2dbm/);
     const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
     assert.is(conf, renderApacheConfig(site.config, false));

@@ -198,3 +198,14 @@ export function recordingLogger(): { logger: Logger; access: string[]; messages:
     errors,
   };
 }
+
+/** Poll until `check` returns a value other than undefined/false, or fail after `timeoutMs` naming `what`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

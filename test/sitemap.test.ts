@@ -13,12 +13,11 @@ import { resolveConfig } from '../core/config.js';
 import type { Batch } from '../runtime/watch.js';
 import { apacheOrSkip, requireApacheInCi } from './apacheHarness.js';
 import { disagreements, rawGet, withStack } from './differential.js';
-import { type Site, type SiteSpec, describe, runCli, withRuntime, withSite, withTempDir, withTempSite } from './helpers.js';
+import { type Site, type SiteSpec, describe, runCli, withRuntime, withSite, withTempDir, withTempSite, waitFor } from './helpers.js';
 
 const SITE_URL = 'https://www.example.org';
 const HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n';
 const TAIL = '</urlset>\n';
-const WAIT_MS = 8000;
 
 /** Noon UTC on a day, as a file time. */
 const day = (iso: string) => new Date(`${iso}T12:00:00Z`);
@@ -386,17 +385,6 @@ Serving('Apache serves them as the static files they are, and agrees with the ru
 });
 
 const Watch = suite('sitemap: kept current by the watcher');
-
-/** Poll until `check` returns a value other than undefined/false, or fail after WAIT_MS naming `what`. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 Watch('a map change in another process and a source edit reach the sitemap; an edit that changes nothing in it does not rewrite it', async () => {
   const batches: { report: BuildReport; batch: Batch }[] = [];

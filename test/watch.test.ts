@@ -7,9 +7,8 @@ import type { BuildReport } from '../build/build.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import type { Runtime } from '../runtime/server.js';
 import type { Batch } from '../runtime/watch.js';
-import { type SiteSpec, type TempSite, runCli, withRuntime } from './helpers.js';
+import { type SiteSpec, type TempSite, runCli, withRuntime, waitFor } from './helpers.js';
 
-const WAIT_MS = 8000;
 
 interface Fixture {
   site: TempSite;
@@ -18,17 +17,6 @@ interface Fixture {
   batches: { report: BuildReport; batch: Batch }[];
   logs: string[];
   read: (file: string) => Promise<string | undefined>;
-}
-
-/** Poll until `check` returns a value other than undefined/false, or fail after WAIT_MS naming `what`. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** A built site with its own copy of the templates, served with the watcher on. */

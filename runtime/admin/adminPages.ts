@@ -44,6 +44,11 @@ export function adminUrl(sub: string, query: Record<string, string | number | un
   return `${ADMIN_PATH}${sub}${pairs.length ? '?' + new URLSearchParams(pairs.map(([k, v]) => [k, String(v)])).toString() : ''}`;
 }
 
+/** A stored ISO time as the pages show it: `2026-11-27 19:35`. */
+function shortTime(iso: string): string {
+  return h(iso.slice(0, 16).replace('T', ' '));
+}
+
 function noticeHtml(notice: Notice | undefined): string {
   if (!notice) return '';
   return `<div class="admin-notice${notice.isError ? ' admin-error' : ''}" role="${notice.isError ? 'alert' : 'status'}">${notice.lines.map((line) => `<p>${h(line)}</p>`).join('')}</div>`;
@@ -114,7 +119,7 @@ export function mapContent(view: MapView): string {
     .map((row) => {
       const href = row.status === 200 ? publicHref(row.path) : undefined;
       const shown = pathForExport(row.path);
-      return `<tr><td><a href="${h(adminUrl('/row', { path: shown }))}">${h(shown)}</a>${href ? ` <a class="admin-view" href="${h(href)}">view</a>` : ''}</td><td>${row.status}</td><td>${h(row.source)}</td><td>${row.origin}</td><td>${h(row.updated.slice(0, 16).replace('T', ' '))}</td></tr>`;
+      return `<tr><td><a href="${h(adminUrl('/row', { path: shown }))}">${h(shown)}</a>${href ? ` <a class="admin-view" href="${h(href)}">view</a>` : ''}</td><td>${row.status}</td><td>${h(row.source)}</td><td>${row.origin}</td><td>${shortTime(row.updated)}</td></tr>`;
     })
     .join('\n');
   const table = view.rows.length
@@ -138,7 +143,7 @@ export function rowContent(row: PageRow | undefined, shownPath: string, csrfToke
   if (!row) return `${noticeHtml(notice)}<p>There is no row at ${h(shownPath)}. <a href="${h(adminUrl('', { q: shownPath }))}">Search for it</a>.</p>`;
   const href = row.status === 200 ? publicHref(row.path) : undefined;
   return `${noticeHtml(notice)}
-<p class="admin-meta">${h(shownPath)}${href ? ` — <a href="${h(href)}">view the page</a>` : ''} · ${row.origin} · added ${h(row.created.slice(0, 10))}, changed ${h(row.updated.slice(0, 16).replace('T', ' '))}</p>
+<p class="admin-meta">${h(shownPath)}${href ? ` — <a href="${h(href)}">view the page</a>` : ''} · ${row.origin} · added ${h(row.created.slice(0, 10))}, changed ${shortTime(row.updated)}</p>
 ${rowForm('save', values ?? { path: shownPath, status: String(row.status), source: row.source }, csrfToken)}
 <form class="admin-remove" method="post" action="${ADMIN_PATH}/row">${csrfField(csrfToken)}<input type="hidden" name="path" value="${h(shownPath)}"><button type="submit" name="action" value="remove">Remove this row</button></form>`;
 }
@@ -152,7 +157,7 @@ export function missesContent(misses: readonly Required<MissRecord>[], csrfToken
       const form = `<form class="admin-make-row" method="post" action="${ADMIN_PATH}/row">${csrfField(csrfToken)}<input type="hidden" name="action" value="add"><input type="hidden" name="return" value="misses"><input type="hidden" name="path" value="${h(shown)}">
 <label><span class="visually-hidden">Redirect ${h(shown)} to</span><input name="source" size="16" placeholder="/new/path or https://…"></label>
 <button type="submit" name="status" value="301">Redirect (301)</button><button type="submit" name="status" value="410">Gone (410)</button></form>`;
-      const asked = `<span class="admin-meta">${miss.count} ${miss.count === 1 ? 'request' : 'requests'}, last ${h(miss.lastSeen.slice(0, 16).replace('T', ' '))}</span>`;
+      const asked = `<span class="admin-meta">${miss.count} ${miss.count === 1 ? 'request' : 'requests'}, last ${shortTime(miss.lastSeen)}</span>`;
       return `<tr><td>${h(shown)}<br>${asked}</td><td class="admin-referrer">${miss.referrer ? h(miss.referrer) : ''}</td><td>${form}</td></tr>`;
     })
     .join('\n');

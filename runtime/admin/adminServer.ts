@@ -148,7 +148,7 @@ export class AdminServer {
         return this.showMap(req, res, session, query, notice);
       case '/row': {
         const shown = query.get('path') ?? '';
-        return this.page(req, res, 200, 'map', `Row ${shown}`, rowContent(this.findRow(shown), shown, session.csrfToken, notice), session);
+        return this.page(req, res, 200, 'map', `Row ${shown}`, rowContent(this.deps.store.get(shown), shown, session.csrfToken, notice), session);
       }
       case '/misses':
         this.deps.flushMisses();
@@ -160,14 +160,6 @@ export class AdminServer {
       }
       default:
         return this.page(req, res, 404, 'map', 'Not found', '<p>The admin has no such page.</p>', session);
-    }
-  }
-
-  private findRow(shown: string) {
-    try {
-      return this.deps.store.get(shown);
-    } catch {
-      return undefined; // a path the map could never hold has no row
     }
   }
 
@@ -210,7 +202,7 @@ export class AdminServer {
       const notice = { lines: [`error: ${error.message}`], isError: true };
       if (returnTo === 'misses') return this.page(req, res, 400, 'misses', 'Misses', missesContent(this.deps.store.topMisses(MISSES_SHOWN), session.csrfToken, notice), session);
       if (action === 'add') return this.showMap(req, res, session, new URLSearchParams(), notice, values, 400);
-      return this.page(req, res, 400, 'map', `Row ${values.path}`, rowContent(this.findRow(values.path), values.path, session.csrfToken, notice, values), session);
+      return this.page(req, res, 400, 'map', `Row ${values.path}`, rowContent(this.deps.store.get(values.path), values.path, session.csrfToken, notice, values), session);
     }
     if (!lines.length) return this.page(req, res, 400, 'map', 'Change refused', '<p>Unknown action.</p>', session);
     await this.deps.applyMapChange();

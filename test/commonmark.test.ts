@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import markdownIt from 'markdown-it';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMarkdown } from '../build/markdown.js';
+import { LINK_MEMO_SIZE, boundedMemo, createMarkdown } from '../build/markdown.js';
 import { SHARED_DATA } from './helpers.js';
 
 interface SpecExample {
@@ -113,6 +113,20 @@ CommonMark('the normalisation is light: it keeps text and <pre> whitespace', () 
   assert.is(normalise('<blockquote>\n</blockquote>\n'), normalise('<blockquote></blockquote>\n'));
   assert.is.not(normalise('<p>a b</p>'), normalise('<p>ab</p>'));
   assert.is.not(normalise('<pre><code>a\n\nb</code></pre>'), normalise('<pre><code>a\nb</code></pre>'));
+});
+
+CommonMark('links are remembered, in a memory that starts over when full', () => {
+  const calls: string[] = [];
+  const upper = boundedMemo((key) => (calls.push(key), key === 'none' ? undefined : key.toUpperCase()), 3);
+  assert.equal(['a', 'b', 'a', 'none', 'none', 'b'].map(upper), ['A', 'B', 'A', undefined, undefined, 'B']);
+  assert.equal(calls, ['a', 'b', 'none'], 'each key computed once, an undefined answer too');
+  assert.is(upper('c'), 'C'); // the fourth key: the memory was full and starts over
+  assert.is(upper('a'), 'A');
+  assert.equal(calls, ['a', 'b', 'none', 'c', 'a']);
+  // The engine's own: more distinct links than it remembers still render as markdown-it does.
+  const links = Array.from({ length: LINK_MEMO_SIZE + 50 }, (_, i) => `[${i}](/p/${i % 2 ? 'ü' : 'a'}${i} "t") <http://x${i}.example/é>`).join('\n');
+  assert.is(md.render(links), plain.render(links));
+  assert.is(md.render(links), plain.render(links), 'the same again, from memory');
 });
 
 CommonMark.run();

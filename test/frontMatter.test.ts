@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../build/build.js';
-import { frontMatterLanguage } from '../build/markdown.js';
+import { createMarkdown, frontMatterLanguage, splitFrontMatter } from '../build/markdown.js';
 import { type SiteSpec, type TempSite, withRuntime, withSite } from './helpers.js';
 
 /** Front matter that would write `marker` if run as code, in the forms gray-matter runs. */
@@ -48,6 +48,27 @@ Data('the language after --- is read as gray-matter reads it', () => {
   assert.is(frontMatterLanguage('---json\n{}'), 'json');
   assert.is(frontMatterLanguage('----\nnot front matter'), undefined);
   assert.is(frontMatterLanguage('# no front matter'), undefined);
+});
+
+Data('front matter is cut from the page exactly as gray-matter cuts the whole page', async () => {
+  await createMarkdown(); // loads gray-matter
+  const { default: grayMatter } = await import('gray-matter');
+  const texts = [
+    '---\ntitle: A\n---\nBody\n',
+    '---\r\ntitle: A\r\n---\r\nBody\r\n',
+    '---\ntitle: A\n---\n\n\nBody',
+    '---\ntitle: A\n---',
+    '---\ntitle: Unclosed\n',
+    '---\n---\nBody',
+    '---\n# only a comment\n---\nBody',
+    '---json\n{ "title": "J" }\n---\nBody',
+    '---\ntitle: A\n---x\nBody',
+    '---\ntitle: A\n---\n---\nstill body\n---\n',
+  ];
+  for (const text of texts) {
+    const whole = grayMatter(text, {});
+    assert.equal(splitFrontMatter(text, 'wiki:T'), { data: whole.data, content: whole.content }, JSON.stringify(text));
+  }
 });
 
 Data('the build refuses every code engine by name and builds the YAML and JSON pages', async () => {

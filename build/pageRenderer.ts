@@ -76,9 +76,23 @@ export function readMarkedBody(page: string): { title: string; html: string } | 
   }
 }
 
-/** The day a source was last modified, as the footer shows it (YYYY-MM-DD). */
+const DAY_MS = 86_400_000;
+/** Days formatted so far (a site's pages share few; bounded all the same). */
+const dayTexts = new Map<number, string>();
+
+/**
+ * The day a source was last modified, as the footer and the sitemap show it (YYYY-MM-DD).
+ * Remembered per day: asked twice per page and once per sitemap line, and formatting a Date
+ * costs more than the rest of either.
+ */
 export function dayOf(mtimeMs: number): string {
-  return new Date(mtimeMs).toISOString().slice(0, 10);
+  const day = Math.floor(mtimeMs / DAY_MS);
+  let text = dayTexts.get(day);
+  if (text === undefined) {
+    if (dayTexts.size >= 10_000) dayTexts.clear();
+    dayTexts.set(day, (text = new Date(mtimeMs).toISOString().slice(0, 10)));
+  }
+  return text;
 }
 
 export class PageRenderer {

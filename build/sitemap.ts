@@ -67,7 +67,6 @@ export function renderSitemaps(siteUrl: string, pages: readonly SitemapPage[], l
   const head = `${XML_DECLARATION}<urlset xmlns="${XMLNS}">\n`;
   const tail = '</urlset>\n';
   const base = escapeXml(siteUrl);
-  const dayOfMtime = dayCache();
   const chunks: { lines: string[]; bytes: number; lastmod: string }[] = [];
   const tooLong: string[] = [];
   let urls = 0;
@@ -80,7 +79,7 @@ export function renderSitemaps(siteUrl: string, pages: readonly SitemapPage[], l
       tooLong.push(path);
       continue;
     }
-    const lastmod = dayOfMtime(page.mtimeMs);
+    const lastmod = dayOf(page.mtimeMs);
     // Only the URL could hold non-ASCII, and it is percent-encoded: characters are bytes.
     const line = `<url><loc>${base}${isPlain ? encoded : escapeXml(encoded)}</loc><lastmod>${lastmod}</lastmod></url>\n`;
     let chunk = chunks.at(-1);
@@ -104,17 +103,6 @@ export function renderSitemaps(siteUrl: string, pages: readonly SitemapPage[], l
   });
   files.set(SITEMAP_FILE, `${XML_DECLARATION}<sitemapindex xmlns="${XMLNS}">\n${index.join('')}</sitemapindex>\n`);
   return { files, urls, tooLong };
-}
-
-/** dayOf, remembered per day: a sitemap's pages share few days, and formatting a date costs more than the rest of its line. */
-function dayCache(): (mtimeMs: number) => string {
-  const days = new Map<number, string>();
-  return (mtimeMs) => {
-    const day = Math.floor(mtimeMs / 86_400_000);
-    let text = days.get(day);
-    if (text === undefined) days.set(day, (text = dayOf(mtimeMs)));
-    return text;
-  };
 }
 
 /** The robots.txt pagemap writes when the site has none: every crawler may fetch everything; the sitemap named when there is one. */

@@ -147,33 +147,55 @@ export function renderNav(nav: readonly NavSection[], path: string): string {
 /** Answers "is there a 200 page at this canonical path?" for breadcrumb links. */
 export type HasPage = (path: string) => boolean;
 
+/** Each nav href (decoded) → its title, the first that names it; made once per nav. */
+const navLabels = new WeakMap<readonly NavSection[], Map<string, string>>();
+
+function labelsOf(nav: readonly NavSection[]): Map<string, string> {
+  let labels = navLabels.get(nav);
+  if (!labels) {
+    labels = new Map();
+    for (const section of nav) {
+      if (!('href' in section)) continue;
+      for (const item of [section, ...(section.items ?? [])]) if (!labels.has(decodedHref(item.href))) labels.set(decodedHref(item.href), item.title);
+    }
+    navLabels.set(nav, labels);
+  }
+  return labels;
+}
+
+/** The folder whose parents a page's breadcrumbs list: /a/b for /a/b/c.html and for /a/b/c/index.html; empty at the top. */
+function crumbFolder(path: string): string {
+  const isIndex = path.endsWith('/index.html');
+  return path.slice(0, path.lastIndexOf('/', isIndex ? path.length - '/index.html'.length - 1 : path.length));
+}
+
 /**
  * Breadcrumbs from the path: Home, then each parent folder — linked when a page answers
  * there (its index, else the bare path), labelled from the nav when the nav names it —
  * then the page's own title.
  */
 export function renderBreadcrumbs(nav: readonly NavSection[], path: string, title: string, hasPage: HasPage): string {
-  const labels = new Map<string, string>();
-  for (const section of nav) {
-    if (!('href' in section)) continue;
-    for (const item of [section, ...(section.items ?? [])]) if (!labels.has(decodedHref(item.href))) labels.set(decodedHref(item.href), item.title);
-  }
-  const segments = path.slice(1).split('/');
-  const isIndex = segments[segments.length - 1] === 'index.html';
-  const parents = segments.slice(0, isIndex ? -2 : -1);
-  const crumbs = [path === '/index.html' ? `<span class="here">${escapeHtml(title)}</span>` : `<a href="/">Home</a>`];
-  if (path === '/index.html') return crumbs[0]!;
+  if (path === '/index.html') return `<span class="here">${escapeHtml(title)}</span>`;
+  return `${folderCrumbs(nav, crumbFolder(path), hasPage)}<span class="here">${escapeHtml(title)}</span>`;
+}
+
+/** Home and the folders down to `folder`, each followed by the separator. */
+function folderCrumbs(nav: readonly NavSection[], folder: string, hasPage: HasPage): string {
+  const labels = labelsOf(nav);
+  let crumbs = `<a href="/">Home</a>${CRUMB_SEPARATOR}`;
   let dir = '';
-  for (const segment of parents) {
+  for (const segment of folder === '' ? [] : folder.slice(1).split('/')) {
     dir += '/' + segment;
     const label = escapeHtml(labels.get(dir + '/') ?? labels.get(dir) ?? encodeInvisible(segment));
-    if (hasPage(dir + '/index.html')) crumbs.push(`<a href="${escapeHtml(encodePath(dir + '/'))}">${label}</a>`);
-    else if (hasPage(dir)) crumbs.push(`<a href="${escapeHtml(encodePath(dir))}">${label}</a>`);
-    else crumbs.push(`<span>${label}</span>`);
+    if (hasPage(dir + '/index.html')) crumbs += `<a href="${escapeHtml(encodePath(dir + '/'))}">${label}</a>`;
+    else if (hasPage(dir)) crumbs += `<a href="${escapeHtml(encodePath(dir))}">${label}</a>`;
+    else crumbs += `<span>${label}</span>`;
+    crumbs += CRUMB_SEPARATOR;
   }
-  crumbs.push(`<span class="here">${escapeHtml(title)}</span>`);
-  return crumbs.join(' <span class="sep">&gt;</span> ');
+  return crumbs;
 }
+
+const CRUMB_SEPARATOR = ' <span class="sep">&gt;</span> ';
 
 /** Stands for the page title in a breadcrumb shape; NUL never occurs in a title or a path. */
 const TITLE_SLOT = '\u0000title\u0000';
@@ -182,8 +204,14 @@ const TITLE_SLOT = '\u0000title\u0000';
  * A page's breadcrumbs with its title left open: which other pages exist is known where the
  * build is planned, the title only once the page is rendered (fillBreadcrumbTitle).
  */
-export function breadcrumbShape(nav: readonly NavSection[], path: string, hasPage: HasPage): string {
-  return renderBreadcrumbs(nav, path, TITLE_SLOT, hasPage);
+export function breadcrumbShape(nav: readonly NavSection[], path: string, hasPage: HasPage, folders?: Map<string, string>): string {
+  if (!folders || path === '/index.html') return renderBreadcrumbs(nav, path, TITLE_SLOT, hasPage);
+  // `folders`: the crumbs of each folder so far, for a caller shaping many pages against the
+  // same nav and pages — every page in a folder shares them.
+  const folder = crumbFolder(path);
+  let crumbs = folders.get(folder);
+  if (crumbs === undefined) folders.set(folder, (crumbs = folderCrumbs(nav, folder, hasPage)));
+  return `${crumbs}<span class="here">${TITLE_SLOT}</span>`;
 }
 
 export function fillBreadcrumbTitle(shape: string, title: string): string {

@@ -79,7 +79,7 @@ export function problemWithRelativePath(rel: string): string | undefined {
   const segments = rel.split('/');
   if (segments.some((s) => s === '')) return 'has an empty segment (// or a trailing /)';
   if (segments.some((s) => s === '.' || s === '..')) return 'has a . or .. segment';
-  if (segments.some((s) => utf8.encode(s).length > MAX_SEGMENT_BYTES)) return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
+  if (segments.some((s) => s.length * 3 > MAX_SEGMENT_BYTES && Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES)) return `has a segment longer than ${MAX_SEGMENT_BYTES} bytes`;
   return undefined;
 }
 
@@ -113,7 +113,7 @@ export function canonicalPath(input: string, options: { allowReserved?: boolean 
   const segments = decoded.slice(1).split('/');
   if (segments.some((s) => s === '')) return refuse('has an empty segment (//)');
   if (segments.some((s) => s === '.' || s === '..')) return refuse('has a . or .. segment');
-  if (segments.some((s) => utf8.encode(s).length > MAX_SEGMENT_BYTES)) return refuse(`has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
+  if (segments.some((s) => s.length * 3 > MAX_SEGMENT_BYTES && Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES)) return refuse(`has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
   if (segments.includes(PREFIX_PAGE_FILE)) return refuse(`uses the reserved name ${PREFIX_PAGE_FILE}`);
   if (utf8.encode(decoded).length > MAX_PATH_BYTES) return refuse(`is longer than ${MAX_PATH_BYTES} bytes`);
   for (const reserved of options.allowReserved ? [] : [ASSET_PREFIX, DATA_PREFIX]) {

@@ -5,7 +5,7 @@
  */
 import { type Stats, lstatSync, realpathSync, statSync } from 'node:fs';
 import { opendir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { SourceError, isAbsent } from './errors.js';
 import { problemWithRelativePath, quoteText } from './pagePath.js';
 
@@ -40,6 +40,8 @@ export function mtimeOfSignature(sig: string): number | undefined {
  */
 export class SourceLocator {
   private readonly realDirs = new Map<string, string | null>();
+  /** Each root as given → normalised, for joining checked relative paths by hand. */
+  private readonly roots = new Map<string, string>();
 
   private realDir(dir: string): string | null {
     let real = this.realDirs.get(dir);
@@ -72,12 +74,17 @@ export class SourceLocator {
     const problem = problemWithRelativePath(rel);
     if (problem) throw new SourceError(`${what} ${quoteText(rel)} ${problem}`);
     const base = this.realDir(root);
-    const full = join(root, rel);
-    const dir = this.realDir(dirname(full));
+    // `rel` is checked (no ., .. or empty segment, no backslash, not absolute): joined and split
+    // by hand, which a build doing this per page notices — path.join normalises every time.
+    let normalRoot = this.roots.get(root);
+    if (normalRoot === undefined) this.roots.set(root, (normalRoot = join(root, '.')));
+    const full = joinUnder(normalRoot, sep === '/' ? rel : rel.split('/').join(sep));
+    const cut = full.lastIndexOf(sep);
+    const dir = this.realDir(cut === 0 ? sep : full.slice(0, cut));
     if (base === null || dir === null) return undefined;
     const outside = () => new SourceError(`${what} ${quoteText(rel)} resolves outside its root ${root}`);
     if (dir !== base && !dir.startsWith(base + sep)) throw outside();
-    let absolute = join(dir, basename(full));
+    let absolute = joinUnder(dir, full.slice(cut + 1));
     let stats = lstatSync(absolute, { throwIfNoEntry: false });
     if (stats?.isSymbolicLink()) {
       try {
@@ -92,6 +99,11 @@ export class SourceLocator {
     const realRel = absolute.slice(base.length + 1).split(sep).join('/');
     return { absolute, realRel, stats, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
   }
+}
+
+/** `dir` (normalised) + `name` (no separators to tidy): path.join without its normalising pass. */
+function joinUnder(dir: string, name: string): string {
+  return dir.endsWith(sep) ? dir + name : dir + sep + name;
 }
 
 export interface LegacyEntry {

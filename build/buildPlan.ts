@@ -173,6 +173,21 @@ export function outputsForMap(rows: readonly Pick<PageRow, 'path' | 'status' | '
   return { jobs: [...served.map((row) => pageJob(row, template, pages, folderCrumbs)), ...siteJobs(template, assets)], pages };
 }
 
+/** Why a job whose source is there must run, or undefined when its output is current. */
+export function reasonToRun(job: OutputJob, previous: OutputRecord | undefined, seen: Observation, full: boolean): Reason | undefined {
+  return full
+    ? 'forced'
+    : !previous || previous.outputSig === ''
+      ? 'new'
+      : previous.inputKey !== job.inputKey
+        ? 'inputs changed'
+        : previous.outputSig !== seen.outputSig
+          ? 'output changed'
+          : previous.sourceSig !== seen.source?.sig
+            ? 'source changed'
+            : undefined;
+}
+
 /**
  * Decide: each job runs (with its reason), is current, or has no source; each recorded file
  * no job claims is removed. `recorded` is what earlier builds wrote (for a partial build, the
@@ -196,17 +211,7 @@ export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<stri
       continue;
     }
     const previous = recorded.get(job.file);
-    const reason: Reason | undefined = options.full
-      ? 'forced'
-      : !previous || previous.outputSig === ''
-        ? 'new'
-        : previous.inputKey !== job.inputKey
-          ? 'inputs changed'
-          : previous.outputSig !== seen.outputSig
-            ? 'output changed'
-            : previous.sourceSig !== seen.source.sig
-              ? 'source changed'
-              : undefined;
+    const reason = reasonToRun(job, previous, seen, options.full === true);
     if (reason === undefined) plan.unchanged.push(job);
     else if (reason === 'source changed') plan.work.push({ job, reason, source: seen.source, previousHash: previous!.sourceHash, outputSig: seen.outputSig });
     else if (reason === 'inputs changed' && previous!.outputSig === seen.outputSig) plan.work.push({ job, reason, source: seen.source, rewrapHash: previous!.sourceHash });

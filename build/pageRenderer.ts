@@ -108,8 +108,8 @@ export class PageRenderer {
   }
 
   /** Markdown is loaded here, not at start-up: a build with nothing to render never pays for it. */
-  static async create(template: SiteTemplate): Promise<PageRenderer> {
-    return new PageRenderer(template, await createMarkdown());
+  static create(template: SiteTemplate): PageRenderer {
+    return new PageRenderer(template, createMarkdown());
   }
 
   /** Render Markdown text into a complete page. */

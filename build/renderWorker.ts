@@ -5,7 +5,7 @@ import { PageRenderer, type ProduceRequest } from './pageRenderer.js';
 import type { WorkerBatch, WorkerReply, WorkerSetup } from './renderPool.js';
 
 const { template, progress } = workerData as WorkerSetup;
-const renderer = await PageRenderer.create(template);
+const renderer = PageRenderer.create(template);
 
 function produce(id: number, request: ProduceRequest): WorkerReply {
   try {

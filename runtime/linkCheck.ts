@@ -194,7 +194,7 @@ function linksOf(config: Config, md: MarkdownIt, locator: SourceLocator, row: Pa
 /** Check every page's links. */
 export async function checkLinks(config: Config, store: PageMapStore): Promise<LinkReport> {
   // The wiki's own parser, without what only styles text: links and code spans are found as the wiki finds them.
-  const md = (await createMarkdown()).disable(['emphasis', 'newline', 'text_join'], true);
+  const md = createMarkdown().disable(['emphasis', 'newline', 'text_join'], true);
   const locator = new SourceLocator();
   const rows = store.all();
   const follower = new LinkFollower(config, store, rows);

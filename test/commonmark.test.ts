@@ -55,7 +55,7 @@ function normalise(html: string): string {
 }
 
 const examples: SpecExample[] = JSON.parse(readFileSync(SPEC_FILE, 'utf8'));
-const md = await createMarkdown();
+const md = createMarkdown();
 const plain = markdownIt('commonmark', { html: true });
 
 const CommonMark = suite('commonmark spec');

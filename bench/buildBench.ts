@@ -68,6 +68,8 @@ const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 const FLOOR = join(PACKAGE_ROOT, 'dist', 'bench', 'floor.js');
 /** Output size for the write floor when pagemap did not run to show its own. */
 const FALLBACK_OUTPUT_BYTES = 7200;
+/** The floor rows cold builds are held against (see targetLines). */
+const RENDER_WRITE_FLOOR = 'read + render + write the bodies';
 const REPORT = /built (\d+) pages in ([\d.]+)s: (\d+) written, (\d+) unchanged, (\d+) removed, (\d+) failed/;
 
 interface PagemapSite {
@@ -228,13 +230,17 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
       const rendered = timeProcess(process.execPath, [FLOOR, 'render', corpus.wikiDir]);
       if (Number(rendered.stdout.trim()) !== corpus.pages) throw new BenchError(`the render floor rendered ${rendered.stdout.trim()} pages, expected ${corpus.pages}`);
       recorder.add('floor', "pagemap's Markdown step alone (read + render, no template, no writes)", rendered.ms, { isBaseline: true, hasRate: true });
-      // The same split over the build's threads — and again with V8's collector on the main
-      // thread of each isolate only, to see whether its helper threads take the second core.
-      const threads = String(availableParallelism());
-      for (const [flags, label] of [[[], ''], [['--single-threaded-gc'], ', --single-threaded-gc']] as const) {
-        const split = timeProcess(process.execPath, [...flags, FLOOR, 'render-split', corpus.wikiDir, threads]);
-        if (Number(split.stdout.trim()) !== corpus.pages) throw new BenchError(`the split render floor rendered ${split.stdout.trim()} pages, expected ${corpus.pages}`);
-        recorder.add('floor', `the Markdown step split over ${threads} threads${label}`, split.ms, { isBaseline: true, hasRate: true });
+      // Read + render + write split over threads: the least a build can take. Thread counts
+      // around the core count, to choose the build's from a measurement; and at the build's
+      // count with V8's collector kept on each isolate's own thread, to see whether its helper
+      // threads take the second core.
+      const buildThreads = availableParallelism();
+      const splits: [number, string[], string][] = [...Array.from({ length: buildThreads + 1 }, (_, i) => [i + 1, [], ''] as [number, string[], string]), [buildThreads, ['--single-threaded-gc'], ', --single-threaded-gc']];
+      for (const [threads, flags, label] of splits) {
+        await trash.moveAside(floorDir);
+        const split = timeProcess(process.execPath, [...flags, FLOOR, 'render-split', corpus.wikiDir, String(threads), floorDir]);
+        if (Number(split.stdout.trim()) !== corpus.pages) throw new BenchError(`the render + write floor rendered ${split.stdout.trim()} pages, expected ${corpus.pages}`);
+        recorder.add('floor', `${RENDER_WRITE_FLOOR} over ${threads} thread${threads === 1 ? '' : 's'}${label}`, split.ms, { isBaseline: true, hasRate: true });
       }
     }
 
@@ -291,6 +297,31 @@ type Meta = {
   pagemapConcurrency: number;
 };
 
+/** Issue 11's build targets, each measured in this run: met or missed, with the figures. */
+function targetLines(results: readonly ScenarioResult[]): string[] {
+  const medianOf = (tool: string, scenario: string) => {
+    const found = results.find((r) => r.tool === tool && r.scenario === scenario);
+    return found ? median(found.samples) : undefined;
+  };
+  const cold = medianOf('pagemap', 'cold build');
+  const noop = medianOf('pagemap', 'no-op rebuild');
+  const edit = medianOf('pagemap', 'one-page edit rebuild');
+  const floors = results.filter((r) => r.tool === 'floor' && r.scenario.startsWith(RENDER_WRITE_FLOOR)).map((r) => ({ scenario: r.scenario, ms: median(r.samples) }));
+  const best = floors.sort((a, b) => a.ms - b.ms)[0];
+  const verdict = (isMet: boolean) => (isMet ? 'met' : '**missed**');
+  const lines: string[] = [];
+  if (cold !== undefined && best) {
+    lines.push(`- cold build ${formatMs(cold)} ms = ${(cold / best.ms).toFixed(2)}× the best render + write floor (${formatMs(best.ms)} ms, ${best.scenario.slice(RENDER_WRITE_FLOOR.length + 1)}); target ≤ 1.5×: ${verdict(cold <= 1.5 * best.ms)}`);
+  }
+  for (const tool of ['hugo', 'eleventy']) {
+    const theirs = medianOf(tool, 'cold build');
+    if (cold !== undefined && theirs !== undefined) lines.push(`- cold build vs ${tool}: ${formatRatio(theirs / cold)} faster${tool === 'eleventy' ? `; target ≥ 3×: ${verdict(theirs >= 3 * cold)}` : ''}`);
+  }
+  if (cold !== undefined && noop !== undefined) lines.push(`- no-op rebuild ${formatMs(noop)} ms = ${((100 * noop) / cold).toFixed(1)}% of the cold build (wall time); target ≤ 5%: ${verdict(noop <= 0.05 * cold)}`);
+  if (noop !== undefined && edit !== undefined) lines.push(`- one-page edit ${formatMs(edit)} ms = ${(edit / noop).toFixed(2)}× the no-op; target ≤ 1.10×: ${verdict(edit <= 1.1 * noop)}`);
+  return lines.length ? ['Targets (issue 11), medians of this run:', '', ...lines] : [];
+}
+
 function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus): string {
   const pagemapMedian = (scenario: string) => {
     const found = results.find((r) => r.tool === 'pagemap' && r.scenario === scenario);
@@ -327,6 +358,8 @@ function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus):
     markdownTable(['tool', 'scenario', 'median ms', 'min ms', 'pages/s', 'time vs pagemap'], rows),
     '',
     '"time vs pagemap": the tool\'s median over pagemap\'s median for the same job (cold build vs cold build; a rerun with nothing changed vs pagemap\'s no-op rebuild); above 1× means pagemap is faster. Hugo and Eleventy keep no state between processes, so their rerun rebuilds everything.',
+    '',
+    ...targetLines(results),
     '',
     'Where pagemap\'s wall time goes (medians, ms): its own "built … in" figure vs the rest (Node start-up, module load, opening SQLite, exit):',
     '',

@@ -4,7 +4,7 @@
  * tests). Prints a Markdown report on stdout, progress on stderr, and writes the raw samples
  * as JSON to a temp file whose path it prints.
  *
- *   node dist/bench/run.js [--pages N] [--runs R] [--warmup W] [--only build] [--shape synthetic|wiki] [--tools pagemap,hugo,eleventy] [--keep]
+ *   node dist/bench/run.js [--pages N] [--runs R] [--warmup W] [--only build] [--shape synthetic|wiki] [--tools pagemap,hugo,eleventy] [--sizes 4000,100000] [--keep]
  */
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { CORPUS_SHAPES, type CorpusShape } from './corpusFiles.js';
 import { BenchError } from './measure.js';
 import { runMissesBench } from './missesBench.js';
 import { runRuntimeBench } from './runtimeBench.js';
+import { runScaleBench } from './scaleBench.js';
 import { runWatchBench } from './watchBench.js';
 import { WIKI_PAGES } from './wikiCorpus.js';
 
@@ -30,16 +31,20 @@ const HELP = `Usage: node dist/bench/run.js [options]
                 360 attachments without rows; see bench/wikiCorpus.ts)
   --runs R      timed runs of each scenario (default 5); medians and minimums are reported
   --warmup W    untimed rounds first (default 1)
-  --only NAME   run one benchmark: build, runtime, apache, misses, check or watch (default: all six)
+  --only NAME   run one benchmark: build, runtime, apache, misses, check, watch or scale
+                (default: all seven)
+  --sizes LIST  the scale benchmark's page counts, comma-separated (default
+                4000,10000,25000,50000,100000; each with nine redirect rows per page)
   --seconds S   wrk's duration for each serving sample (default 5)
   --tools LIST  comma-separated, from ${TOOLS.join(', ')} (default all). Hugo must be on PATH;
                 Eleventy is installed on first use outside the project (see bench/competitors.ts)
   --keep        keep the temp folder with the corpus and every tool's output
   --quick       every benchmark, small: 1 run, no warm-up, 500 pages (2,000 for check and
-                watch, 10 edits), 1 s of wrk, Apache at 100 and 10,000 rows, 10,000 misses —
+                watch, 10 edits), 1 s of wrk, Apache at 100 and 10,000 rows, 10,000 misses,
+                the scale curve at 500 and 2,000 pages —
                 to see that all of them still run (in under two minutes), not to quote`;
 
-const BENCHMARKS = ['build', 'runtime', 'apache', 'misses', 'check', 'watch'] as const;
+const BENCHMARKS = ['build', 'runtime', 'apache', 'misses', 'check', 'watch', 'scale'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, least: number): number {
@@ -47,6 +52,13 @@ function wholeNumber(name: string, value: string | undefined, fallback: number, 
   const n = Number(value);
   if (!Number.isInteger(n) || n < least) throw new BenchError(`--${name} must be a whole number of at least ${least}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** --sizes, else the default curve (small with --quick): whole numbers, smallest first. */
+function scaleSizes(value: string | undefined, quick: boolean): number[] {
+  if (value === undefined) return quick ? [500, 2000] : [4000, 10_000, 25_000, 50_000, 100_000];
+  const sizes = value.split(',').map((part) => wholeNumber('sizes', part.trim(), 0, 1));
+  return sizes.sort((a, b) => a - b);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -62,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       keep: { type: 'boolean' },
       seconds: { type: 'string' },
       shape: { type: 'string' },
+      sizes: { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -74,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
   const shape = (values.shape ?? 'synthetic') as CorpusShape;
   if (!CORPUS_SHAPES.includes(shape)) throw new BenchError(`--shape ${values.shape}: no such corpus (known: ${CORPUS_SHAPES.join(', ')})`);
   if (values.shape !== undefined && !chosen.includes('build')) throw new BenchError('--shape chooses the build benchmark\'s corpus; add --only build');
+  if (values.sizes !== undefined && !chosen.includes('scale')) throw new BenchError('--sizes chooses the scale benchmark\'s page counts; add --only scale');
   if (shape === 'wiki' && values.pages !== undefined) {
     throw new BenchError(`--pages does not apply to --shape wiki, whose size is fixed (${WIKI_PAGES.toLocaleString('en')} pages); leave --pages out`);
   }
@@ -93,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
     if (only === 'misses') process.stdout.write((await runMissesBench({ max: quick ? 10_000 : 100_000, paths: quick ? 15_000 : 150_000, log })) + '\n\n');
     if (only === 'check') process.stdout.write((await runCheckBench({ pages: pagesOr(20_000, 2000), runs, log })) + '\n\n');
     if (only === 'watch') process.stdout.write((await runWatchBench({ pages: pagesOr(20_000, 2000), edits: quick ? 10 : 50, log })) + '\n\n');
+    if (only === 'scale') process.stdout.write((await runScaleBench({ sizes: scaleSizes(values.sizes, quick), log })) + '\n\n');
     if (only !== 'build') continue;
     const result = await runBuildBench({
       shape,

@@ -85,13 +85,17 @@ export function assetFile(name: string): string {
 
 /** A short stable hash of the given parts (never ambiguous: parts are length-prefixed). */
 export function hashParts(...parts: readonly (string | number)[]): string {
-  // One update of the joined parts: the same bytes as an update per part, in one native call.
+  // Small parts are joined and hashed in one native call (the same bytes as an update each);
+  // a big one (a page, the Apache map) is hashed where it is, not copied into the join.
+  const hash = createHash('sha256');
   let joined = '';
   for (const part of parts) {
     const text = String(part);
-    joined += `${text.length}:${text}`;
+    joined += `${text.length}:`;
+    if (text.length < 4096) joined += text;
+    else (hash.update(joined).update(text), (joined = ''));
   }
-  return createHash('sha256').update(joined).digest('hex').slice(0, 32);
+  return hash.update(joined).digest('hex').slice(0, 32);
 }
 
 /** A sorted list of paths with a fast "does any path lie below this one?" test. */

@@ -5,7 +5,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Observation, type OutputJob, outputsForMap, planBuild } from '../build/buildPlan.js';
+import { createHash } from 'node:crypto';
+import { type Observation, type OutputJob, hashParts, outputsForMap, planBuild } from '../build/buildPlan.js';
 import type { OutputRecord } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
 
@@ -132,6 +133,19 @@ Plan('a file a killed build was about to create (recorded, never finished) runs 
   const { recorded, observed } = built(jobs);
   recorded.set('index.html', { file: 'index.html', path: '/index.html', inputKey: '', sourceSig: '', sourceHash: '', outputSig: '' });
   assert.equal(reasons(planBuild(jobs, recorded, observed)), ['index.html: new']);
+});
+
+Plan('hashParts hashes its parts length-prefixed, small or big: the keys earlier builds recorded stay valid', () => {
+  const reference = (...parts: (string | number)[]) => {
+    const hash = createHash('sha256');
+    for (const part of parts) hash.update(`${String(part).length}:`).update(String(part));
+    return hash.digest('hex').slice(0, 32);
+  };
+  const big = 'é'.repeat(5000);
+  for (const parts of [['wiki', 'abc', '/a.html', 200], [big], ['a', big, 'c', big, ''], [], ['', ''], ['ab', 'c'], ['a', 'bc']]) {
+    assert.is(hashParts(...parts), reference(...parts), JSON.stringify(parts).slice(0, 40));
+  }
+  assert.is.not(hashParts('ab', 'c'), hashParts('a', 'bc'));
 });
 
 Plan.run();

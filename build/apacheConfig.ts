@@ -17,11 +17,12 @@
  * that failed once, must not leave Apache on the old map for good.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { TEMP_PREFIX, writeFileAtomic } from './atomicWrite.js';
+import { TEMP_PREFIX, writeFileAtomic, writeTempBeside } from './atomicWrite.js';
 import { hashParts } from './buildPlan.js';
 import type { Config } from '../core/config.js';
 import { ASSET_PREFIX, DATA_PREFIX, MAX_PATH_BYTES, MAX_PREFIX_DEPTH, MAX_SEGMENT_BYTES, PREFIX_PAGE_FILE, intEscape, isPrefixPath, locationFor } from '../core/pagePath.js';
@@ -67,48 +68,83 @@ function askedForms(path: string, hasRow: (path: string) => boolean): string[] {
 }
 
 /**
+ * The rows the Apache files are made from. A map of a million rows is read a piece at a time
+ * and written as it comes, each row looked up by path as chains and shadows need it: holding
+ * it all (rows, an index by path, the lines, their text) took ~900 MB at 1,000,000 rows.
+ */
+export interface ApacheRows {
+  /** Every exact and prefix row, in order, a piece at a time. */
+  pieces(): Iterable<readonly MapRow[]>;
+  /** The exact or prefix row at a canonical path. */
+  get(path: string): MapRow | undefined;
+  prefixRows: readonly MapRow[];
+  /** The pattern rows, in their order. */
+  patternRows: readonly MapRow[];
+}
+
+/** ApacheRows over rows in memory (a small map; tests). */
+export function apacheRowsOf(rows: readonly MapRow[]): ApacheRows {
+  const exact = rows.filter((row) => !isPatternPath(row.path));
+  const byPath = new Map(exact.map((row) => [row.path, row]));
+  return {
+    pieces: () => [exact],
+    get: (path) => byPath.get(path),
+    prefixRows: exact.filter((row) => isPrefixPath(row.path)),
+    patternRows: rows.filter((row) => isPatternPath(row.path)),
+  };
+}
+
+const MAP_HEADER = '# pagemap RewriteMap: escaped path, then status:Location ("-" for 404/410). Generated; do not edit.';
+
+/**
  * One map line per 301/302/404/410 row: `key status:target`. Keys and values hold no white
  * space. A redirect to a redirect is written as the one hop the runtime answers too. Prefix
  * rows are keyed by their folder (`/topics/xml/`, which no exact path is); an open one (a `*`
  * in its target) is written `o301:…` with its `*` for Apache to fill in. A page under a prefix
  * row, or that a pattern row matches, is written `200:-`, so that it keeps its own answer.
- * Pattern rows are rules of the configuration (renderPatternRules), not map lines.
+ * Pattern rows are rules of the configuration (renderPatternRules), not map lines. The text
+ * comes a piece of rows at a time.
  */
-export function renderApacheMap(rows: readonly MapRow[]): string {
-  const byPath = new Map(rows.map((row) => [row.path, row]));
-  const getRow = (path: string) => byPath.get(path);
-  const hasPrefixes = rows.some((row) => isPrefixPath(row.path));
-  const patternRows = rows.filter((row) => isPatternPath(row.path));
-  const findPattern = patternRows.length > 0 ? patternMatcher(patternRows) : undefined;
-  const lines = ['# pagemap RewriteMap: escaped path, then status:Location ("-" for 404/410). Generated; do not edit.'];
-  if (hasPrefixes) lines.push(`${PREFIX_SENTINEL} 1`);
+export function* apacheMapText(rows: ApacheRows): Generator<string> {
+  const { get } = rows;
+  const hasPrefixes = rows.prefixRows.length > 0;
+  const findPattern = rows.patternRows.length > 0 ? patternMatcher(rows.patternRows) : undefined;
+  const head = [MAP_HEADER];
+  if (hasPrefixes) head.push(`${PREFIX_SENTINEL} 1`);
   // Which top folders hold prefix rows: a path elsewhere skips the per-depth lookups.
   const tops = new Set<string>();
-  for (const row of rows) {
-    if (!isPrefixPath(row.path)) continue;
-    if (row.path === '/') lines.push(`${ROOT_PREFIX_SENTINEL} 1`);
+  for (const row of rows.prefixRows) {
+    if (row.path === '/') head.push(`${ROOT_PREFIX_SENTINEL} 1`);
     else tops.add(row.path.slice(0, row.path.indexOf('/', 1) + 1));
   }
-  for (const top of tops) lines.push(`${TOP_FOLDER_SENTINEL}${apacheMapKey(top)} 1`);
-  for (const row of rows) {
-    if (isPatternPath(row.path)) continue;
-    const key = apacheMapKey(row.path);
-    if (row.status === 200) {
-      const forms = askedForms(row.path, (path) => byPath.has(path));
-      const isShadowed = (hasPrefixes && prefixRowFor(row.path, getRow)) || (findPattern && forms.some((form) => findPattern(form)));
-      if (!isShadowed) continue;
-      // Each key a request for the page looks up (its folder without the slash answers a DirectorySlash redirect).
-      for (const form of new Set([row.path, forms[2] ?? row.path])) lines.push(`${apacheMapKey(form)} 200:-`);
-    } else if (row.status === 404 || row.status === 410) {
-      lines.push(`${key} ${row.status}:-`);
-    } else if (isOpen(row)) {
-      lines.push(`${key} o${row.status}:${locationFor(row.source)}`);
-    } else {
-      const { status, location } = collapseChain(answerHops({ row, target: row.source }, getRow, findPattern), '', locationFor);
-      lines.push(`${key} ${status}:${location}`);
+  for (const top of tops) head.push(`${TOP_FOLDER_SENTINEL}${apacheMapKey(top)} 1`);
+  yield head.join('\n') + '\n';
+  for (const piece of rows.pieces()) {
+    const lines: string[] = [];
+    for (const row of piece) {
+      const key = apacheMapKey(row.path);
+      if (row.status === 200) {
+        const forms = askedForms(row.path, (path) => get(path) !== undefined);
+        const isShadowed = (hasPrefixes && prefixRowFor(row.path, get)) || (findPattern && forms.some((form) => findPattern(form)));
+        if (!isShadowed) continue;
+        // Each key a request for the page looks up (its folder without the slash answers a DirectorySlash redirect).
+        for (const form of new Set([row.path, forms[2] ?? row.path])) lines.push(`${apacheMapKey(form)} 200:-`);
+      } else if (row.status === 404 || row.status === 410) {
+        lines.push(`${key} ${row.status}:-`);
+      } else if (isOpen(row)) {
+        lines.push(`${key} o${row.status}:${locationFor(row.source)}`);
+      } else {
+        const { status, location } = collapseChain(answerHops({ row, target: row.source }, get, findPattern), '', locationFor);
+        lines.push(`${key} ${status}:${location}`);
+      }
     }
+    if (lines.length) yield lines.join('\n') + '\n';
   }
-  return lines.join('\n') + '\n';
+}
+
+/** The whole map of some rows in memory, as text (apacheMapText). */
+export function renderApacheMap(rows: readonly MapRow[]): string {
+  return [...apacheMapText(apacheRowsOf(rows))].join('');
 }
 
 /**
@@ -214,12 +250,10 @@ function patternRowRules(row: MapRow, getRow: (path: string) => MapRow | undefin
  * ASCII, with a control character or too long, which the runtime answers (it matches the
  * path's NFC form, as it looks every path up, or refuses it; Apache sees the bytes sent).
  */
-function renderPatternRules(rows: readonly MapRow[], lookup: string): string {
-  const patternRows = rows.filter((row) => isPatternPath(row.path));
+function renderPatternRules({ patternRows, get }: PatternRowsOf, lookup: string): string {
   if (patternRows.length === 0) return '';
-  const byPath = new Map(rows.map((row) => [row.path, row]));
   const findPattern = patternMatcher(patternRows);
-  const rules = patternRows.flatMap((row) => patternRowRules(row, (path) => byPath.get(path), findPattern));
+  const rules = patternRows.flatMap((row) => patternRowRules(row, get, findPattern));
   return `# Pattern rows ("~^/old/(.*)\\.html$"), first match wins. A change to them changes this file:
 # reload Apache (apachectl graceful) after a build that reports it.
 # Skipped for a path the map has (pages a pattern matches are "200:-" there), a file public/
@@ -239,8 +273,12 @@ function quoted(value: string, mayHaveBackslash = false): string {
   return `"${value}"`;
 }
 
+/** What the configuration needs of the rows: the pattern rows (rules of their own), and where their targets lead. */
+type PatternRowsOf = Pick<ApacheRows, 'patternRows' | 'get'>;
+const NO_ROWS: PatternRowsOf = { patternRows: [], get: () => undefined };
+
 /** The configuration to Include inside the VirtualHost whose DocumentRoot is public/. */
-export function renderApacheConfig(config: Pick<Config, 'publicDir' | 'legacyDir' | 'apacheDir' | 'runtimeAddress'>, isDbm = true, rows: readonly MapRow[] = []): string {
+export function renderApacheConfig(config: Pick<Config, 'publicDir' | 'legacyDir' | 'apacheDir' | 'runtimeAddress'>, isDbm = true, rows: PatternRowsOf = NO_ROWS): string {
   const map = isDbm ? `dbm=db:${join(config.apacheDir, APACHE_DBM_FILE)}` : `txt:${join(config.apacheDir, APACHE_MAP_FILE)}`;
   const { host, port } = config.runtimeAddress;
   const runtime = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -414,7 +452,7 @@ async function isCurrent(state: ApacheState | undefined, hash: string): Promise<
  */
 export async function writeApacheConfig(
   config: Config,
-  readRows: () => readonly Pick<PageRow, 'path' | 'status' | 'source'>[],
+  readRows: () => ApacheRows,
   previous: ApacheState | undefined,
   inputs: ApacheInputs,
   tool = findHttxt2dbm() ?? null,
@@ -426,15 +464,22 @@ export async function writeApacheConfig(
   const dbmFile = join(config.apacheDir, APACHE_DBM_FILE);
   const confFile = join(config.apacheDir, APACHE_CONFIG_FILE);
   const rows = readRows();
-  const mapText = renderApacheMap(rows);
   const confText = renderApacheConfig(config, tool !== null, rows);
-  const hash = hashParts(mapText, confText, tool ?? '');
-  if (await isCurrent(previous, hash)) return { state: { ...previous!, inputKey }, warnings: dbmWarning ? [dbmWarning] : [] };
+  // The map goes to a temp file as it is made, hashed on the way; it replaces the map only if it says something new.
+  const mapHash = createHash('sha256');
+  const map = await writeTempBeside(txtFile, (function* () {
+    for (const text of apacheMapText(rows)) yield (mapHash.update(text), text);
+  })());
+  const hash = hashParts(mapHash.digest('hex'), confText, tool ?? '');
+  if (await isCurrent(previous, hash)) {
+    await map.discard();
+    return { state: { ...previous!, inputKey }, warnings: dbmWarning ? [dbmWarning] : [] };
+  }
   const configHash = hashParts(confText);
   // The map is re-read by Apache by itself; its configuration (pattern rows are rules) is not.
   const reloadWarning = previous?.configHash !== undefined && previous.configHash !== configHash ? `${confFile} changed: reload Apache (apachectl graceful) for it to take effect` : undefined;
   const warnings = [dbmWarning, reloadWarning].filter((warning) => warning !== undefined);
-  await writeFileAtomic(txtFile, mapText);
+  await map.commit();
   if (tool) await writeDbm(tool, txtFile, dbmFile);
   await writeFileAtomic(confFile, confText);
   const files: Record<string, string> = {};

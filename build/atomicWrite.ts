@@ -5,7 +5,7 @@
  * few folders, and a mkdir per file would double its system calls.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isAbsent } from '../core/errors.js';
@@ -64,6 +64,33 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * Write `pieces` to a temp file beside `target` (making its folder if need be), one at a time:
+ * a file too big to hold as one string. commit() renames it over `target`; discard() removes it.
+ */
+export async function writeTempBeside(target: string, pieces: Iterable<string>): Promise<{ commit(): Promise<void>; discard(): Promise<void> }> {
+  const temp = tempPathFor(target);
+  try {
+    const file = await open(temp, 'w').catch(async (error: unknown) => {
+      if (!isAbsent(error)) throw error;
+      await mkdir(dirname(target), { recursive: true });
+      return open(temp, 'w');
+    });
+    try {
+      for (const piece of pieces) await file.write(piece);
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return {
+    commit: () => rename(temp, target).catch(async (error: unknown) => (await rm(temp, { force: true }), Promise.reject(error))),
+    discard: () => rm(temp, { force: true }),
+  };
 }
 
 /** Whether a process with this pid is running (EPERM: it is, but belongs to someone else). */

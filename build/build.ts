@@ -20,7 +20,8 @@ import { isAbsent } from '../core/errors.js';
 import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
 import { SourceLocator, signatureOf } from '../core/sourceFiles.js';
-import { type ApacheState, writeApacheConfig } from './apacheConfig.js';
+import { type ApacheRows, type ApacheState, writeApacheConfig } from './apacheConfig.js';
+import { boundedMemo } from '../core/boundedMemo.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
 import { type BuildPlan, type Observation, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild, reasonToRun } from './buildPlan.js';
 import type { ProduceRequest } from './pageRenderer.js';
@@ -78,6 +79,9 @@ export interface BuildOptions {
    */
   siteFiles?: boolean;
 }
+
+/** Pages put in p-limit's queue at a time (it runs `concurrency` of them at once). */
+const WORK_SLICE = 4096;
 
 /** The build state key under which the Apache files last written are recorded. */
 const APACHE_STATE_KEY = 'apache';
@@ -220,8 +224,19 @@ export class SiteBuilder {
    */
   async build(options: BuildOptions = {}): Promise<BuildReport> {
     const started = performance.now();
-    const { config, store, template } = this;
     const isWhole = options.paths === undefined;
+    // The pages' rows, jobs and plan (at 100,000 pages a few hundred megabytes) are gone by
+    // the time the site files and the Apache map are made: buildPages keeps them to itself.
+    const report = await this.buildPages(options, isWhole);
+    const siteFiles = isWhole || options.siteFiles ? await this.writeSiteFiles(report, options, isWhole) : undefined;
+    if (isWhole || siteFiles?.isSetChanged) await this.writeApache(report);
+    report.elapsedMs = performance.now() - started;
+    return report;
+  }
+
+  /** The pages' part of build(): plan, remove, render, copy, record. */
+  private async buildPages(options: BuildOptions, isWhole: boolean): Promise<BuildReport> {
+    const { config, store, template } = this;
     if (isWhole) await clearLeftovers(config, store);
     // The pages only: the redirects (most of a big map) matter to the Apache files alone.
     const rows = isWhole ? store.pageRows() : [];
@@ -247,10 +262,7 @@ export class SiteBuilder {
     } finally {
       await early?.close();
     }
-    const siteFiles = isWhole || options.siteFiles ? await this.writeSiteFiles(report, options, isWhole) : undefined;
-    if (isWhole || siteFiles?.isSetChanged) await this.writeApache(report);
     report.pages = isWhole ? rows.length : jobs.length;
-    report.elapsedMs = performance.now() - started;
     return report;
   }
 
@@ -416,7 +428,12 @@ export class SiteBuilder {
       counts[newSig ? 'written' : 'unchanged']++;
     };
     try {
-      await Promise.all(plan.work.map((w) => limit(() => run(w).catch((error: unknown) => fail(w.job, error as Error, false)).finally(progress))));
+      // Handed to p-limit a slice at a time: a promise per page for 100,000 pages at once held
+      // tens of megabytes for the whole build.
+      for (let start = 0; start < plan.work.length; start += WORK_SLICE) {
+        const slice = plan.work.slice(start, start + WORK_SLICE);
+        await Promise.all(slice.map((w) => limit(() => run(w).catch((error: unknown) => fail(w.job, error as Error, false)).finally(progress))));
+      }
     } finally {
       if (supply?.isOwn) await supply.renderer.close();
     }
@@ -473,21 +490,47 @@ export class SiteBuilder {
   private async writeApache(report: BuildReport): Promise<void> {
     const { config, store } = this;
     try {
-      const recorded = store.getState(APACHE_STATE_KEY);
-      const previous = recorded === undefined ? undefined : (JSON.parse(recorded) as ApacheState);
       const siteFiles = writtenSiteFiles(store);
-      // Read before the rows: a change in between leaves a key that the next build will not find current.
-      const mapRevision = store.mapRevision();
-      // pagemap's site files answer like pages: under a prefix or pattern row, the map must say so.
-      const readRows = () => [...store.all(), ...siteFiles.map((path) => ({ path, status: 200 as const, source: '' }))];
-      const { state, warnings } = await writeApacheConfig(config, readRows, previous, { mapRevision, siteFiles });
-      if (state !== previous) store.setState(APACHE_STATE_KEY, JSON.stringify(state));
-      report.warnings.push(...warnings);
+      // The rows are read a piece at a time, not in one statement: rows changed meanwhile (by
+      // another process) could leave a map of both, so it is made again from what is there now.
+      for (let attempt = 1; ; attempt++) {
+        const recorded = store.getState(APACHE_STATE_KEY);
+        const previous = recorded === undefined ? undefined : (JSON.parse(recorded) as ApacheState);
+        // Read before the rows: a change in between leaves a key that the next build will not find current.
+        const mapRevision = store.mapRevision();
+        const { state, warnings } = await writeApacheConfig(config, () => apacheRowsFrom(store, siteFiles), previous, { mapRevision, siteFiles });
+        if (state !== previous) store.setState(APACHE_STATE_KEY, JSON.stringify(state));
+        if (store.mapRevision() === mapRevision || attempt === APACHE_ATTEMPTS) {
+          report.warnings.push(...warnings);
+          break;
+        }
+      }
     } catch (error) {
       report.counts.failed++;
       report.failures.push({ path: config.apacheDir, message: `cannot write the Apache configuration: ${(error as Error).message}`, isMissingSource: false });
     }
   }
+}
+
+/** Rows the Apache map reads at a time, and paths it remembers looking up (targets repeat: nine old paths to a page). */
+const APACHE_PIECE_ROWS = 10_000;
+const APACHE_LOOKUPS_KEPT = 100_000;
+/** Makings of the Apache files while the rows keep changing under them, before leaving it to the next build. */
+const APACHE_ATTEMPTS = 3;
+
+/** The map's rows for the Apache files, read from the store a piece at a time. pagemap's site files answer like pages: under a prefix or pattern row, the map must say so. */
+function apacheRowsFrom(store: PageMapStore, siteFiles: readonly string[]): ApacheRows {
+  const siteFileRows = new Map(siteFiles.map((path) => [path, { path, status: 200 as const, source: '' }]));
+  const rowAt = boundedMemo((path) => store.rowAt(path), APACHE_LOOKUPS_KEPT);
+  return {
+    *pieces() {
+      for (let piece = store.rowsAfter('', APACHE_PIECE_ROWS); piece.length > 0; piece = store.rowsAfter(piece.at(-1)!.path, APACHE_PIECE_ROWS)) yield piece;
+      yield [...siteFileRows.values()];
+    },
+    get: (path) => siteFileRows.get(path) ?? rowAt(path),
+    prefixRows: store.prefixRows(),
+    patternRows: store.patternRows(),
+  };
 }
 
 /** The whole build: `pagemap build`. */

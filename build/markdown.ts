@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { MarkdownIt } from 'markdown-it';
+import { boundedMemo } from '../core/boundedMemo.js';
 import { SourceError } from '../core/errors.js';
 import { escapeHtml } from '../core/html.js';
 
@@ -31,23 +32,6 @@ export function createMarkdown(): MarkdownIt {
 
 /** Distinct links remembered per Markdown engine (a few hundred kilobytes at most). */
 export const LINK_MEMO_SIZE = 10_000;
-
-/**
- * `fn` (a pure function of one string) with its answers remembered, at most `limit` of them:
- * when full, the memory starts over, so a build of any size holds no more than that.
- */
-export function boundedMemo<T>(fn: (key: string) => T, limit: number): (key: string) => T {
-  const answers = new Map<string, T>();
-  return (key) => {
-    let answer = answers.get(key);
-    if (answer === undefined && !answers.has(key)) {
-      if (answers.size >= limit) answers.clear();
-      answer = fn(key);
-      answers.set(key, answer);
-    }
-    return answer as T;
-  };
-}
 
 /** The languages front matter may be written in: data only. gray-matter would run `---js` as code. */
 const DATA_LANGUAGES = new Set(['', 'yaml', 'yml', 'json']);

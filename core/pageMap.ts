@@ -191,6 +191,9 @@ function prepareStatements(db: Database.Database) {
     // Exact and prefix rows by path ('~' sorts after every '/' path), then pattern rows in their order.
     allPaths: db.prepare<[], PageRow>("SELECT path, status, source, created, updated, origin FROM pages WHERE path < '~' ORDER BY path"),
     pageRows: db.prepare<[], ValidRow>('SELECT path, status, source FROM pages WHERE status = 200 ORDER BY path'),
+    rowsAfter: db.prepare<[string, number], ValidRow>("SELECT path, status, source FROM pages WHERE path > ? AND path < '~' ORDER BY path LIMIT ?"),
+    prefixRows: db.prepare<[], ValidRow>("SELECT path, status, source FROM pages WHERE path < '~' AND substr(path, -1) = '/' ORDER BY path"),
+    rowAt: db.prepare<[string], ValidRow>('SELECT path, status, source FROM pages WHERE path = ?'),
     mapRevision: db.prepare<[], { revision: number }>('SELECT revision FROM map_revision'),
     patterns: db.prepare<[], PageRow>('SELECT path, status, source, created, updated, origin FROM pages WHERE rank IS NOT NULL ORDER BY rank'),
     lastRank: db.prepare<[], { rank: number | null }>('SELECT max(rank) AS rank FROM pages WHERE rank IS NOT NULL'),
@@ -332,6 +335,29 @@ export class PageMapStore {
   /** Moves with every change to the rows, by anyone: equal revisions, same rows. */
   mapRevision(): number {
     return this.statements.mapRevision.get()!.revision;
+  }
+
+  /**
+   * Exact and prefix rows (path, status, source) after `after` by path, at most `limit`: a big
+   * map read a piece at a time, and other statements free to run between the pieces.
+   */
+  rowsAfter(after: string, limit: number): ValidRow[] {
+    return this.statements.rowsAfter.all(after, limit);
+  }
+
+  /** The prefix rows (paths ending in /), by path. */
+  prefixRows(): ValidRow[] {
+    return this.statements.prefixRows.all();
+  }
+
+  /** The pattern rows, in their order. */
+  patternRows(): PageRow[] {
+    return this.statements.patterns.all();
+  }
+
+  /** Path, status and source of the row at an already canonical path: getCanonical without the rest. */
+  rowAt(path: string): ValidRow | undefined {
+    return this.statements.rowAt.get(path);
   }
 
   /** Every row: exact and prefix rows by path, then pattern rows in their order. */

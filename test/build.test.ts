@@ -3,11 +3,12 @@ import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, findHttxt2dbm, renderApacheConfig, writeApacheConfig } from '../build/apacheConfig.js';
+import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, apacheRowsOf, findHttxt2dbm, renderApacheConfig, renderApacheMap, writeApacheConfig } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { runBuild } from '../build/build.js';
 import { resolveConfig } from '../core/config.js';
 import type { PageMapStore } from '../core/pageMap.js';
+import type { ValidRow } from '../core/pageRow.js';
 import { type Site, type SiteSpec, withSite } from './helpers.js';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0, 0xff, 0x00, 0x7f]);
@@ -351,10 +352,10 @@ Apache('a build with the map unchanged reads none of its redirect rows; any chan
     await runBuild(site.config, store);
     const mapFile = join(site.config.apacheDir, APACHE_MAP_FILE);
     const before = await readFile(mapFile, 'utf8');
-    // Count the reads of every row (what a million-row map makes slow).
+    // Count the reads of every row (what a million-row map makes slow): each starts at the first path.
     let wholeReads = 0;
-    const all = store.all.bind(store);
-    store.all = () => (wholeReads++, all());
+    const rowsAfter = store.rowsAfter.bind(store);
+    store.rowsAfter = (after, limit) => (after === '' && wholeReads++, rowsAfter(after, limit));
     await runBuild(site.config, store);
     assert.is(wholeReads, 0, 'a no-op build reads no redirect row');
     store.set({ path: '/new-redirect.html', status: 301, source: '/about/' });
@@ -378,9 +379,59 @@ Apache('a build with the map unchanged reads none of its redirect rows; any chan
   });
 });
 
+/** Rows enough for the Apache map to be read in several pieces: redirects to redirects across them, a prefix row and a pattern row shadowing pages. */
+function manyRows(count: number): ValidRow[] {
+  const rows: ValidRow[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = String(i).padStart(6, '0');
+    rows.push({ path: `/aa/old-${n}.html`, status: 301, source: `/zz/moved-${n}.html` }); // read long before its target
+    rows.push({ path: `/zz/moved-${n}.html`, status: i % 2 ? 302 : 301, source: i % 3 ? '/about/' : `/zz/moved-${String(i + 1).padStart(6, '0')}.html` });
+  }
+  rows.push({ path: '/aa/', status: 301, source: '/about/' }, { path: '~^/zz/moved-00000(\\d)\\.html$', status: 410, source: '' });
+  return rows;
+}
+
+Apache('a map of many rows is read in pieces and written as one: the same text as made from all the rows at once', async () => {
+  await withBuildSite(async (site, store) => {
+    store.applyRows(manyRows(12_000), 'import');
+    let pieces = 0;
+    const rowsAfter = store.rowsAfter.bind(store);
+    store.rowsAfter = (after, limit) => (pieces++, rowsAfter(after, limit));
+    await runBuild(site.config, store);
+    assert.ok(pieces > 2, `read in ${pieces} pieces`);
+    const map = await readFile(join(site.config.apacheDir, APACHE_MAP_FILE), 'utf8');
+    assert.is(map, renderApacheMap(store.all()));
+    assert.ok(map.includes('/aa/old-000000.html 302:/about/'), 'a chain across pieces, collapsed to its one hop');
+  });
+});
+
+Apache('rows changed by another process while the map is read: it is made again from the rows as they are now', async () => {
+  await withBuildSite(async (site, store) => {
+    store.applyRows(manyRows(12_000), 'import');
+    const rowsAfter = store.rowsAfter.bind(store);
+    let changed = false;
+    store.rowsAfter = (after, limit) => {
+      // Between two pieces of the first reading, another connection moves a row already read and one not yet.
+      if (after !== '' && !changed) {
+        changed = true;
+        const other = new Database(site.config.database);
+        other.prepare("UPDATE pages SET source = '/psf/' WHERE path IN ('/aa/old-000001.html', '/zz/moved-011999.html')").run();
+        other.close();
+      }
+      return rowsAfter(after, limit);
+    };
+    const report = await runBuild(site.config, store);
+    assert.is(report.failures.length, 0);
+    const map = await readFile(join(site.config.apacheDir, APACHE_MAP_FILE), 'utf8');
+    assert.ok(changed);
+    assert.is(map, renderApacheMap(store.all()));
+    assert.ok(map.includes('/aa/old-000001.html 301:/psf/'));
+  });
+});
+
 Apache('without httxt2dbm the txt map is used, with a warning', async () => {
   await withBuildSite(async (site, store) => {
-    const { warnings: [warning] } = await writeApacheConfig(site.config, () => store.all(), undefined, { mapRevision: store.mapRevision(), siteFiles: [] }, null);
+    const { warnings: [warning] } = await writeApacheConfig(site.config, () => apacheRowsOf(store.all()), undefined, { mapRevision: store.mapRevision(), siteFiles: [] }, null);
     assert.match(warning ?? '', /httxt2dbm/);
     const conf = await readFile(join(site.config.apacheDir, APACHE_CONFIG_FILE), 'utf8');
     assert.is(conf, renderApacheConfig(site.config, false));

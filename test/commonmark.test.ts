@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import markdownIt from 'markdown-it';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LINK_MEMO_SIZE, boundedMemo, createMarkdown } from '../build/markdown.js';
+import { boundedMemo } from '../core/boundedMemo.js';
+import { LINK_MEMO_SIZE, createMarkdown } from '../build/markdown.js';
 import { SHARED_DATA } from './helpers.js';
 
 interface SpecExample {

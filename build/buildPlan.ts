@@ -6,7 +6,7 @@
  * jobs to run and why, which are current, which have no source, and which recorded files no
  * job claims any more and why they go.
  */
-import { createHash } from 'node:crypto';
+import { type Hash, createHash, hash as oneShotHash } from 'node:crypto';
 import { ASSET_PREFIX, outputFileFor } from '../core/pagePath.js';
 import type { OutputRecord } from '../core/pageMap.js';
 import { type PageRow, parseSource } from '../core/pageRow.js';
@@ -83,19 +83,23 @@ export function assetFile(name: string): string {
   return `${ASSET_PREFIX.slice(1)}/${name}`;
 }
 
+/** Characters beyond which a part is hashed apart from the rest rather than joined to it. */
+const HUGE_PART = 1 << 20;
+
 /** A short stable hash of the given parts (never ambiguous: parts are length-prefixed). */
 export function hashParts(...parts: readonly (string | number)[]): string {
-  // Small parts are joined and hashed in one native call (the same bytes as an update each);
-  // a big one (a page, the Apache map) is hashed where it is, not copied into the join.
-  const hash = createHash('sha256');
+  // Parts are joined and hashed in one call, without a Hash object (the same bytes as an
+  // update each; a build hashes several per page); a huge one is hashed where it is, not
+  // copied into the join.
+  let hash: Hash | undefined;
   let joined = '';
   for (const part of parts) {
     const text = String(part);
     joined += `${text.length}:`;
-    if (text.length < 4096) joined += text;
-    else (hash.update(joined).update(text), (joined = ''));
+    if (text.length < HUGE_PART) joined += text;
+    else ((hash ??= createHash('sha256')).update(joined).update(text), (joined = ''));
   }
-  return hash.update(joined).digest('hex').slice(0, 32);
+  return (hash ? hash.update(joined).digest('hex') : oneShotHash('sha256', joined, 'hex')).slice(0, 32);
 }
 
 /** A sorted list of paths with a fast "does any path lie below this one?" test. */

@@ -14,7 +14,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import pLimit from 'p-limit';
 import type { Config } from '../core/config.js';
 import { isAbsent } from '../core/errors.js';
@@ -100,21 +99,6 @@ async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Outputs to stat before a second thread is worth its start (~40 ms). */
-const PARALLEL_STAT_THRESHOLD = 20_000;
-
-/** The signature of each file (undefined: none), stat'ed by a worker thread (statWorker.ts); on this thread should the worker fail. */
-async function statElsewhere(files: readonly string[]): Promise<(string | undefined)[]> {
-  try {
-    const worker = new Worker(new URL('./statWorker.js', import.meta.url), { workerData: files });
-    const sigs = await new Promise<(string | null)[]>((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
-    void worker.terminate();
-    return sigs.map((sig) => sig ?? undefined);
-  } catch {
-    return files.map(signatureOfFileSync);
-  }
-}
-
 function signatureOfFileSync(file: string): string | undefined {
   const stats = statSync(file, { throwIfNoEntry: false });
   return stats ? signatureOf(stats) : undefined;
@@ -178,8 +162,6 @@ export interface SiteBuilderOptions {
   keepRenderer?: boolean;
   /** @internal The URLs one sitemap file holds before an index is needed (tests lower it); default the protocol's 50,000. */
   sitemapMaxUrls?: number;
-  /** @internal Outputs to stat before a second thread does it (tests lower it); default PARALLEL_STAT_THRESHOLD. */
-  parallelStatThreshold?: number;
 }
 
 /**
@@ -193,7 +175,6 @@ export class SiteBuilder {
   private readonly keepRenderer: boolean;
   private readonly limits: RenderLimits;
   private readonly sitemapMaxUrls: number | undefined;
-  private readonly parallelStatThreshold: number;
   /**
    * Page path → its source's mtime, for every page built, as the records say: set by a whole
    * build, kept current by partial ones, so the watcher's sitemap refresh reads no table.
@@ -209,7 +190,6 @@ export class SiteBuilder {
     this.keepRenderer = options.keepRenderer ?? false;
     this.limits = { timeoutMs: config.renderTimeoutSeconds * 1000, memoryMb: config.renderMemoryMb };
     this.sitemapMaxUrls = options.sitemapMaxUrls;
-    this.parallelStatThreshold = options.parallelStatThreshold ?? PARALLEL_STAT_THRESHOLD;
   }
 
   /** Load the template and clear what a killed build left behind. */
@@ -271,7 +251,7 @@ export class SiteBuilder {
     try {
       // A site file whose path the map now claims goes first: a page may be written there.
       const release = isWhole ? await releaseTakenSiteFiles(config.publicDir, store, (path) => this.isTaken(path)).then(() => undefined, (error: unknown) => error as Error) : undefined;
-      const plan = planBuild(jobs, recorded, await this.observe(jobs, recorded, options.full === true, onRenderFound), { full: options.full });
+      const plan = planBuild(jobs, recorded, this.observe(jobs, recorded, options.full === true, onRenderFound), { full: options.full });
       const done = await this.execute(plan, recorded, jobs.length, { ...options, renderer: early });
       report = done.report;
       this.notePageDates(isWhole, recorded, done.written, done.removedFiles);
@@ -324,13 +304,9 @@ export class SiteBuilder {
    * What is on disk for each job now: its source (located safely inside its root) and, where a
    * record may be trusted, its output. `onRenderFound` hears of the first page to render.
    */
-  private async observe(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, full: boolean, onRenderFound?: () => void): Promise<Map<string, Observation>> {
+  private observe(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, full: boolean, onRenderFound?: () => void): Map<string, Observation> {
     const locator = new SourceLocator();
     const observed = new Map<string, Observation>();
-    // An output is only compared with its record; with no record (or --full) it is not looked at.
-    const outputs = full ? [] : jobs.filter((job) => recorded.has(job.file)).map((job) => job.file);
-    // Many: stat'ed on another thread while this one finds the sources (two system calls a page, side by side).
-    const outputSigs = outputs.length >= this.parallelStatThreshold ? statElsewhere(outputs.map((file) => join(this.config.publicDir, file))) : undefined;
     for (const job of jobs) {
       let source: Observation['source'];
       try {
@@ -339,18 +315,11 @@ export class SiteBuilder {
       } catch {
         source = undefined; // outside its root: no source this build may read
       }
-      const outputSig = !outputSigs && !full && recorded.has(job.file) ? signatureOfFileSync(join(this.config.publicDir, job.file)) : undefined;
+      // An output is only compared with its record; with no record (or --full) it is not looked at.
+      const outputSig = !full && recorded.has(job.file) ? signatureOfFileSync(join(this.config.publicDir, job.file)) : undefined;
       const seen = { source, outputSig };
       observed.set(job.file, seen);
-      // (Without the output's signature yet, a page whose output alone changed is not heard of here: it is rendered all the same.)
-      if (onRenderFound && job.render && source && reasonToRun(job, recorded.get(job.file), outputSigs ? { source, outputSig: recorded.get(job.file)?.outputSig } : seen, full)) {
-        onRenderFound();
-        onRenderFound = undefined;
-      }
-    }
-    if (outputSigs) {
-      const sigs = await outputSigs;
-      outputs.forEach((file, i) => (observed.get(file)!.outputSig = sigs[i] ?? undefined));
+      if (onRenderFound && job.render && source && reasonToRun(job, recorded.get(job.file), seen, full)) (onRenderFound(), (onRenderFound = undefined));
     }
     return observed;
   }

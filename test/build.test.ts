@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, apacheRowsOf, findHttxt2dbm, renderApacheConfig, renderApacheMap, writeApacheConfig } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
-import { SiteBuilder, runBuild } from '../build/build.js';
+import { runBuild } from '../build/build.js';
 import { resolveConfig } from '../core/config.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
@@ -198,21 +198,6 @@ Incremental('editing one wiki page rewrites only that page', async () => {
       else assert.is(after.get(file), mtime, file);
     }
     assert.ok((await readFile(join(site.config.publicDir, 'about/index.html'), 'utf8')).includes('New text.'));
-  });
-});
-
-Incremental('outputs stat\'ed on another thread (a big site\'s): an output deleted or changed behind the build\'s back is put back, the rest left alone', async () => {
-  await withBuildSite(async (site, store) => {
-    await runBuild(site.config, store);
-    const builder = await SiteBuilder.open(site.config, store, { parallelStatThreshold: 1 });
-    assert.is((await builder.build()).counts.written, 0, 'a no-op still: every signature arrived, in order');
-    await rm(join(site.config.publicDir, 'about/index.html'));
-    await writeFile(join(site.config.publicDir, 'old/page.html'), 'changed behind the build\'s back');
-    const report = await builder.build();
-    assert.is(report.counts.written, 2);
-    assert.ok((await readFile(join(site.config.publicDir, 'about/index.html'), 'utf8')).includes('<h1'));
-    assert.is.not(await readFile(join(site.config.publicDir, 'old/page.html'), 'utf8'), 'changed behind the build\'s back');
-    await builder.close();
   });
 });
 

@@ -299,9 +299,10 @@ type Meta = {
 
 /** Issue 11's build targets, each measured in this run: met or missed, with the figures. */
 function targetLines(results: readonly ScenarioResult[]): string[] {
-  const medianOf = (tool: string, scenario: string) => {
+  const medianOf = (tool: string, scenario: string, inProcess = false) => {
     const found = results.find((r) => r.tool === tool && r.scenario === scenario);
-    return found ? median(found.samples) : undefined;
+    const samples = inProcess ? found?.inProcess : found?.samples;
+    return samples?.length ? median(samples) : undefined;
   };
   const cold = medianOf('pagemap', 'cold build');
   const noop = medianOf('pagemap', 'no-op rebuild');
@@ -317,7 +318,12 @@ function targetLines(results: readonly ScenarioResult[]): string[] {
     const theirs = medianOf(tool, 'cold build');
     if (cold !== undefined && theirs !== undefined) lines.push(`- cold build vs ${tool}: ${formatRatio(theirs / cold)} faster${tool === 'eleventy' ? `; target ≥ 3×: ${verdict(theirs >= 3 * cold)}` : ''}`);
   }
-  if (cold !== undefined && noop !== undefined) lines.push(`- no-op rebuild ${formatMs(noop)} ms = ${((100 * noop) / cold).toFixed(1)}% of the cold build (wall time); target ≤ 5%: ${verdict(noop <= 0.05 * cold)}`);
+  // In the build, as the issue measured it: Node's start and module loading alone are 5–6% of a small site's cold build.
+  const coldIn = medianOf('pagemap', 'cold build', true);
+  const noopIn = medianOf('pagemap', 'no-op rebuild', true);
+  if (cold !== undefined && noop !== undefined && coldIn !== undefined && noopIn !== undefined) {
+    lines.push(`- no-op rebuild ${((100 * noopIn) / coldIn).toFixed(1)}% of the cold build in the build (${formatMs(noopIn)} of ${formatMs(coldIn)} ms), ${((100 * noop) / cold).toFixed(1)}% in wall time; target ≤ 5%: ${verdict(noopIn <= 0.05 * coldIn)}`);
+  }
   if (noop !== undefined && edit !== undefined) lines.push(`- one-page edit ${formatMs(edit)} ms = ${(edit / noop).toFixed(2)}× the no-op; target ≤ 1.10×: ${verdict(edit <= 1.1 * noop)}`);
   return lines.length ? ['Targets (issue 11), medians of this run:', '', ...lines] : [];
 }

@@ -16,11 +16,12 @@
  * inode freed in the last 30 seconds and scans past each one, so creating 5,000 files right
  * after deleting 5,000 measured 12.1 s instead of 6.7 s for the same pagemap build.
  */
-import { appendFile, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
+import { CLI, importedSite } from './benchSite.js';
 import { type Competitor, setUpEleventy, setUpHugo, firstLineOf } from './competitors.js';
 import { writeCorpus } from './corpus.js';
 import type { Corpus, CorpusShape } from './corpusFiles.js';
@@ -64,7 +65,6 @@ export interface BuildBenchResult {
   json: unknown;
 }
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 const FLOOR = join(PACKAGE_ROOT, 'dist', 'bench', 'floor.js');
 /** Output size for the write floor when pagemap did not run to show its own. */
 const FALLBACK_OUTPUT_BYTES = 7200;
@@ -85,14 +85,10 @@ interface PagemapSite {
 async function setUpPagemap(root: string, corpus: Corpus): Promise<PagemapSite> {
   const dir = join(root, 'pagemap');
   await mkdir(dir, { recursive: true });
-  const configFile = join(dir, 'pagemap.config.json');
-  // concurrency is left to its default, as a user would leave it.
-  const settings = { wikiDir: corpus.wikiDir, legacyDir: corpus.legacyDir, publicDir: 'public', database: 'state/pagemap.db', apacheDir: 'state/apache', templatesDir: join(PACKAGE_ROOT, 'templates') };
-  await writeFile(configFile, JSON.stringify(settings, null, 2));
+  const { configFile, importMs } = await importedSite(dir, corpus);
   const site = { dir, configFile, publicDir: join(dir, 'public'), apacheDir: join(dir, 'state', 'apache'), database: join(dir, 'state', 'pagemap.db'), pristine: join(dir, 'pristine.db') };
-  const imported = timeProcess(process.execPath, [CLI, 'map', 'import', corpus.mapFile, '--config', configFile], { cwd: dir });
   await copyDatabase(site.database, site.pristine);
-  return { ...site, importMs: imported.ms };
+  return { ...site, importMs };
 }
 
 /** Clears `path` by renaming it into the trash folder, which goes when the benchmark ends. */
@@ -297,16 +293,19 @@ type Meta = {
   pagemapConcurrency: number;
 };
 
+/** A scenario's median, wall time or (`inProcess`) pagemap's own figure; undefined when it did not run. */
+function medianOf(results: readonly ScenarioResult[], tool: string, scenario: string, inProcess = false): number | undefined {
+  const found = results.find((r) => r.tool === tool && r.scenario === scenario);
+  const samples = inProcess ? found?.inProcess : found?.samples;
+  return samples?.length ? median(samples) : undefined;
+}
+
 /** Issue 11's build targets, each measured in this run: met or missed, with the figures. */
 function targetLines(results: readonly ScenarioResult[]): string[] {
-  const medianOf = (tool: string, scenario: string, inProcess = false) => {
-    const found = results.find((r) => r.tool === tool && r.scenario === scenario);
-    const samples = inProcess ? found?.inProcess : found?.samples;
-    return samples?.length ? median(samples) : undefined;
-  };
-  const cold = medianOf('pagemap', 'cold build');
-  const noop = medianOf('pagemap', 'no-op rebuild');
-  const edit = medianOf('pagemap', 'one-page edit rebuild');
+  const pagemap = (scenario: string, inProcess = false) => medianOf(results, 'pagemap', scenario, inProcess);
+  const cold = pagemap('cold build');
+  const noop = pagemap('no-op rebuild');
+  const edit = pagemap('one-page edit rebuild');
   const floors = results.filter((r) => r.tool === 'floor' && r.scenario.startsWith(RENDER_WRITE_FLOOR)).map((r) => ({ scenario: r.scenario, ms: median(r.samples) }));
   const best = floors.sort((a, b) => a.ms - b.ms)[0];
   const verdict = (isMet: boolean) => (isMet ? 'met' : '**missed**');
@@ -315,12 +314,12 @@ function targetLines(results: readonly ScenarioResult[]): string[] {
     lines.push(`- cold build ${formatMs(cold)} ms = ${(cold / best.ms).toFixed(2)}× the best render + write floor (${formatMs(best.ms)} ms, ${best.scenario.slice(RENDER_WRITE_FLOOR.length + 1)}); target ≤ 1.5×: ${verdict(cold <= 1.5 * best.ms)}`);
   }
   for (const tool of ['hugo', 'eleventy']) {
-    const theirs = medianOf(tool, 'cold build');
+    const theirs = medianOf(results, tool, 'cold build');
     if (cold !== undefined && theirs !== undefined) lines.push(`- cold build vs ${tool}: ${formatRatio(theirs / cold)} faster${tool === 'eleventy' ? `; target ≥ 3×: ${verdict(theirs >= 3 * cold)}` : ''}`);
   }
   // In the build, as the issue measured it: Node's start and module loading alone are 5–6% of a small site's cold build.
-  const coldIn = medianOf('pagemap', 'cold build', true);
-  const noopIn = medianOf('pagemap', 'no-op rebuild', true);
+  const coldIn = pagemap('cold build', true);
+  const noopIn = pagemap('no-op rebuild', true);
   if (cold !== undefined && noop !== undefined && coldIn !== undefined && noopIn !== undefined) {
     lines.push(`- no-op rebuild ${((100 * noopIn) / coldIn).toFixed(1)}% of the cold build in the build (${formatMs(noopIn)} of ${formatMs(coldIn)} ms), ${((100 * noop) / cold).toFixed(1)}% in wall time; target ≤ 5%: ${verdict(noopIn <= 0.05 * coldIn)}`);
   }
@@ -329,11 +328,7 @@ function targetLines(results: readonly ScenarioResult[]): string[] {
 }
 
 function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus): string {
-  const pagemapMedian = (scenario: string) => {
-    const found = results.find((r) => r.tool === 'pagemap' && r.scenario === scenario);
-    return found ? median(found.samples) : undefined;
-  };
-  const reference = { cold: pagemapMedian('cold build'), noop: pagemapMedian('no-op rebuild') };
+  const reference = { cold: medianOf(results, 'pagemap', 'cold build'), noop: medianOf(results, 'pagemap', 'no-op rebuild') };
   const ordered = [...results.filter((r) => r.isBaseline), ...results.filter((r) => !r.isBaseline)];
   const rows = ordered.map((r) => {
     const m = median(r.samples);

@@ -6,10 +6,10 @@
  * command exits 1; that is counted, not failed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../core/config.js';
+import { CLI, importedSite } from './benchSite.js';
 import { writeCorpus } from './corpus.js';
 import { BenchError, markdownTable, median, min, timeProcess } from './measure.js';
 
@@ -19,15 +19,12 @@ export interface CheckBenchOptions {
   log: (line: string) => void;
 }
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 
 export async function runCheckBench(options: CheckBenchOptions): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pagemap-bench-check-'));
   try {
     const corpus = await writeCorpus(join(dir, 'site'), { pages: options.pages });
-    const configFile = join(dir, 'pagemap.config.json');
-    await writeFile(configFile, JSON.stringify({ wikiDir: corpus.wikiDir, legacyDir: corpus.legacyDir, publicDir: 'public', database: 'state/pagemap.db', apacheDir: 'state/apache', templatesDir: join(PACKAGE_ROOT, 'templates') }));
-    timeProcess(process.execPath, [CLI, 'map', 'import', corpus.mapFile, '--config', configFile], { cwd: dir });
+    const { configFile } = await importedSite(dir, corpus);
     options.log(`check: ${options.pages} pages written and imported`);
     const samples: number[] = [];
     let summary = '';

@@ -35,7 +35,7 @@ interface RenderJob {
 }
 
 /** Read and render the wiki's pages (and write them, given outDir); how many. */
-async function renderAll({ wikiDir, outDir, part, parts }: RenderJob): Promise<number> {
+function renderAll({ wikiDir, outDir, part, parts }: RenderJob): number {
   const md = createMarkdown();
   const madeDirs = new Set<string>();
   let pages = 0;
@@ -68,13 +68,13 @@ async function renderSplit(wikiDir: string, threads: number, outDir: string | un
 }
 
 if (!isMainThread) {
-  parentPort!.postMessage(await renderAll(workerData as RenderJob));
+  parentPort!.postMessage(renderAll(workerData as RenderJob));
 } else {
   const [mode, dir, ...rest] = process.argv.slice(2);
   if (mode === 'write' && dir && rest.length === 2) {
     writeFiles(dir, Number(rest[0]), Number(rest[1]));
   } else if (mode === 'render' && dir) {
-    process.stdout.write(`${await renderAll({ wikiDir: dir, part: 0, parts: 1 })}\n`);
+    process.stdout.write(`${renderAll({ wikiDir: dir, part: 0, parts: 1 })}\n`);
   } else if (mode === 'render-split' && dir && (rest.length === 1 || rest.length === 2)) {
     process.stdout.write(`${await renderSplit(dir, Number(rest[0]), rest[1])}\n`);
   } else {

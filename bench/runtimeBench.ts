@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../core/config.js';
 import { freePort, waitForPort } from '../test/apacheHarness.js';
+import { CLI } from './benchSite.js';
 import { markdownTable, median } from './measure.js';
 import { type WrkOptions, pathsScript, requestsPerSecond, wrkVersion } from './wrk.js';
 
@@ -18,7 +19,6 @@ export interface RuntimeBenchOptions {
   log: (line: string) => void;
 }
 
-const CLI = join(PACKAGE_ROOT, 'dist/cli/main.js');
 
 export async function runRuntimeBench(options: RuntimeBenchOptions): Promise<string> {
   const version = wrkVersion();

@@ -10,11 +10,11 @@
  * files right after deleting many).
  */
 import { spawn } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../core/config.js';
+import { freePort } from '../test/apacheHarness.js';
+import { CLI, writeSiteConfig } from './benchSite.js';
 import { pagePath, writeCorpus } from './corpus.js';
 import { BenchError, formatMs, markdownTable } from './measure.js';
 
@@ -24,7 +24,6 @@ export interface ScaleBenchOptions {
   log: (line: string) => void;
 }
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 /** Redirect rows per page: 900,000 beside 100,000 pages. */
 const REDIRECTS_PER_PAGE = 9;
 const REPORT = /built (\d+) pages in ([\d.]+)s: (\d+) written/;
@@ -61,15 +60,6 @@ async function runWithPeak(args: readonly string[], cwd: string): Promise<PeakRu
   return { ms, stderr, peakMb };
 }
 
-/** A port free a moment ago (serve listens before its start-up build, but says where only after). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 interface ServeFigures {
   /** Start until the first 200 (serve answers while its start-up build runs). */
   firstAnswerMs: number;
@@ -81,6 +71,7 @@ interface ServeFigures {
 
 /** `pagemap serve` on a built site: until its first 200, until its start-up build is done, and its memory then. */
 async function measureServe(cwd: string, probe: string): Promise<ServeFigures> {
+  // serve listens before its start-up build, but says where only after: it is given a port free a moment ago.
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -149,7 +140,7 @@ async function measureSize(root: string, pages: number, log: (line: string) => v
   const corpus = await writeCorpus(dir, { pages });
   const redirects = await appendRedirects(corpus.mapFile, pages);
   const rows = corpus.pages + corpus.legacyFiles + redirects;
-  await writeFile(join(dir, 'pagemap.config.json'), JSON.stringify({ wikiDir: 'wiki', legacyDir: 'legacy', publicDir: 'public', database: 'state/pagemap.db', apacheDir: 'state/apache', templatesDir: join(PACKAGE_ROOT, 'templates'), sitemap: false }));
+  await writeSiteConfig(dir, corpus, { sitemap: false });
   log(`scale: ${pages.toLocaleString('en')} pages, ${rows.toLocaleString('en')} rows: import`);
   const imported = await runWithPeak([CLI, 'map', 'import', corpus.mapFile], dir);
   log('scale: cold build');

@@ -5,13 +5,14 @@
  * the batch's quiet time, 50 ms by default, then a one-page build). The watcher runs in this
  * process, as `pagemap watch` runs it, so both ends are timed on one clock.
  */
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiteBuilder } from '../build/build.js';
-import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
+import { resolveConfig } from '../core/config.js';
 import { PageMapStore } from '../core/pageMap.js';
 import { SiteWatcher } from '../runtime/watch.js';
+import { CLI, importedSite } from './benchSite.js';
 import { pageName, pagePath, writeCorpus } from './corpus.js';
 import { BenchError, markdownTable, median, percentile, timeProcess } from './measure.js';
 
@@ -21,7 +22,6 @@ export interface WatchBenchOptions {
   log: (line: string) => void;
 }
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'cli', 'main.js');
 /** Time between edits, so that each is a batch of its own. */
 const PAUSE_MS = 150;
 const TIMEOUT_MS = 10_000;
@@ -30,9 +30,7 @@ export async function runWatchBench(options: WatchBenchOptions): Promise<string>
   const dir = await mkdtemp(join(tmpdir(), 'pagemap-bench-watch-'));
   try {
     const corpus = await writeCorpus(join(dir, 'site'), { pages: options.pages });
-    const configFile = join(dir, 'pagemap.config.json');
-    await writeFile(configFile, JSON.stringify({ wikiDir: corpus.wikiDir, legacyDir: corpus.legacyDir, publicDir: 'public', database: 'state/pagemap.db', apacheDir: 'state/apache', templatesDir: join(PACKAGE_ROOT, 'templates') }));
-    timeProcess(process.execPath, [CLI, 'map', 'import', corpus.mapFile, '--config', configFile], { cwd: dir });
+    const { configFile } = await importedSite(dir, corpus);
     const built = timeProcess(process.execPath, [CLI, 'build', '--config', configFile], { cwd: dir });
     options.log(`watch: ${options.pages} pages written, imported and built (${(built.ms / 1000).toFixed(1)} s)`);
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -6,7 +6,7 @@ import { APACHE_MAP_FILE } from '../build/apacheConfig.js';
 import type { BuildReport } from '../build/build.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import type { Runtime } from '../runtime/server.js';
-import type { Batch } from '../runtime/watch.js';
+import { type Batch, SCAN_GROUP_ENTRIES } from '../runtime/watch.js';
 import { type SiteSpec, type TempSite, runCli, withRuntime, waitFor } from './helpers.js';
 
 
@@ -168,6 +168,62 @@ Links('never follows a link out of its root or into a folder; follows links to f
   });
 });
 
+const Folders = suite('watch: folders');
+
+/** A built site, watched, with these rows and files besides its home page. */
+async function withRowsWaiting(rows: SiteSpec['rows'], files: SiteSpec['files'], run: (site: Parameters<Parameters<typeof withRuntime>[1]>[0], read: Fixture['read']) => Promise<void>): Promise<void> {
+  const spec: SiteSpec = { files: { 'wiki/Home.md': '# Home\n', ...files }, rows: [{ path: '/index.html', status: 200, source: 'wiki:Home' }, ...(rows ?? [])], build: true };
+  await withRuntime({ ...spec, runtime: { watch: { settleMs: 30, pollMs: 50 } } }, async (site) => {
+    await run(site, (file: string) => readFile(join(site.config.publicDir, file), 'utf8').catch(() => undefined));
+  });
+}
+
+Folders('a tree moved in whole is watched, and its pages, written before any watch began, are rendered', async () => {
+  const rows = [
+    { path: '/guide/start', status: 200 as const, source: 'wiki:Guide/Start' },
+    { path: '/guide/deep/end', status: 200 as const, source: 'wiki:Guide/Deep/End' },
+  ];
+  await withRowsWaiting(rows, {}, async (site, read) => {
+    await site.write({ 'elsewhere/Guide/Start.md': '# Start\n\nv1\n', 'elsewhere/Guide/Deep/End.md': '# End\n\nv1\n' });
+    await rename(join(site.dir, 'elsewhere/Guide'), join(site.config.wikiDir, 'Guide'));
+    await waitFor('guide/start', async () => (await read('guide/start'))?.includes('v1'));
+    await waitFor('guide/deep/end', async () => (await read('guide/deep/end'))?.includes('v1'));
+    // Its folders are watched: an edit deep inside is heard.
+    await site.write({ 'wiki/Guide/Deep/End.md': '# End\n\nv2\n' });
+    await waitFor('guide/deep/end edited', async () => (await read('guide/deep/end'))?.includes('v2'));
+  });
+});
+
+Folders('a folder moved out takes its pages with it; made again, it is watched again', async () => {
+  // There from the start, so its watcher came from the first scan, next to its parent's.
+  await withRowsWaiting([{ path: '/notes/one', status: 200, source: 'wiki:Notes/One' }], { 'wiki/Notes/One.md': '# One\n\nv1\n' }, async (site, read) => {
+    assert.ok((await read('notes/one'))?.includes('v1'));
+    // Moved out whole: no event for the files in it, only for the folder.
+    await rename(join(site.config.wikiDir, 'Notes'), join(site.dir, 'Notes-gone'));
+    await waitFor('notes/one to go', async () => (await read('notes/one')) === undefined);
+    await site.write({ 'wiki/Notes/One.md': '# One\n\nv2\n' });
+    await waitFor('notes/one back', async () => (await read('notes/one'))?.includes('v2'));
+    await site.write({ 'wiki/Notes/One.md': '# One\n\nv3\n' });
+    await waitFor('notes/one edited in the folder made again', async () => (await read('notes/one'))?.includes('v3'));
+  });
+});
+
+Folders('a tree bigger than one scan group is watched in every folder', async () => {
+  // Three levels of folders, more entries than one chokidar watcher takes: several groups.
+  const folders = ['a', 'a/b', 'a/b/c', 'd', 'd/e'];
+  const perFolder = Math.ceil((SCAN_GROUP_ENTRIES * 1.5) / folders.length);
+  const files: Record<string, string> = {};
+  for (const folder of folders) for (let i = 0; i < perFolder; i++) files[`legacy/${folder}/f${i}.txt`] = `${folder} ${i}\n`;
+  const rows = folders.map((folder) => ({ path: `/${folder}/last.txt`, status: 200 as const, source: `file:${folder}/f${perFolder - 1}.txt` }));
+  await withRuntime({ files, rows, build: true, runtime: { watch: { settleMs: 30, pollMs: 50 } } }, async (site) => {
+    const watched = new Set(site.runtime.watcher!.watchedFolders());
+    for (const folder of ['', ...folders]) assert.ok(watched.has(join(site.config.legacyDir, folder)), `${folder || 'the legacy root'} is watched`);
+    const read = (file: string) => readFile(join(site.config.publicDir, file), 'utf8').catch(() => undefined);
+    for (const folder of folders) await site.write({ [`legacy/${folder}/f${perFolder - 1}.txt`]: `${folder} changed\n` });
+    for (const folder of folders) await waitFor(`${folder}/last.txt`, async () => (await read(`${folder}/last.txt`)) === `${folder} changed\n`);
+  });
+});
+
 const MapChanges = suite('watch: the map, changed by the CLI in another process');
 
 MapChanges('map set, map rm and a redirect reach public/ and the Apache map without a restart', async () => {
@@ -207,4 +263,5 @@ MapChanges('a page that gains a child page moves into its folder', async () => {
 Wiki.run();
 Sources.run();
 Links.run();
+Folders.run();
 MapChanges.run();

@@ -10,10 +10,12 @@
  * create and journals the folders it writes into (recordIntent); the next build removes what
  * a dead build left: its temp files, and any file no row owns.
  */
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { boundedMemo } from '../core/boundedMemo.js';
 import type { Config } from '../core/config.js';
@@ -29,6 +31,7 @@ import { type RenderLimits, type RenderService, keptPool, poolFor } from './rend
 import { type SiteFilesOutcome, addPageDate, pageDatesFromRecords, releaseTakenSiteFiles, sitemapPages, writeSiteFiles, writtenSiteFiles } from './siteFiles.js';
 import { ROBOTS_FILE, planSiteFiles } from './sitemap.js';
 import { type SiteTemplate, loadTemplate } from './template.js';
+import type { WholeBuildAnswer, WholeBuildRequest } from './wholeBuildProcess.js';
 
 export const OUTCOMES = ['written', 'unchanged', 'removed', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -160,8 +163,15 @@ export interface SiteBuilderOptions {
    * one costs ~50 ms. Default: a pool per build, stopped when it ends.
    */
   keepRenderer?: boolean;
+  /**
+   * Make whole builds in a child process (see buildApart), for a process that lives on after
+   * them: the runtime, the watcher. Partial builds (an edit, a miss) stay in the process.
+   */
+  wholeBuildsApart?: boolean;
   /** @internal The URLs one sitemap file holds before an index is needed (tests lower it); default the protocol's 50,000. */
   sitemapMaxUrls?: number;
+  /** @internal The template, already loaded (a whole build apart wears its parent's, which keeps the old one when a new one is broken). */
+  template?: SiteTemplate;
 }
 
 /**
@@ -173,6 +183,7 @@ export class SiteBuilder {
   readonly store: PageMapStore;
   private template: SiteTemplate;
   private readonly keepRenderer: boolean;
+  private readonly wholeBuildsApart: boolean;
   private readonly limits: RenderLimits;
   private readonly sitemapMaxUrls: number | undefined;
   /**
@@ -188,13 +199,14 @@ export class SiteBuilder {
     this.store = store;
     this.template = template;
     this.keepRenderer = options.keepRenderer ?? false;
+    this.wholeBuildsApart = options.wholeBuildsApart ?? false;
     this.limits = { timeoutMs: config.renderTimeoutSeconds * 1000, memoryMb: config.renderMemoryMb };
     this.sitemapMaxUrls = options.sitemapMaxUrls;
   }
 
   /** Load the template and clear what a killed build left behind. */
   static async open(config: Config, store: PageMapStore, options: SiteBuilderOptions = {}): Promise<SiteBuilder> {
-    const builder = new SiteBuilder(config, store, await loadTemplate(config.templatesDir), options);
+    const builder = new SiteBuilder(config, store, options.template ?? (await loadTemplate(config.templatesDir)), options);
     await clearLeftovers(config, store);
     return builder;
   }
@@ -225,6 +237,7 @@ export class SiteBuilder {
   async build(options: BuildOptions = {}): Promise<BuildReport> {
     const started = performance.now();
     const isWhole = options.paths === undefined;
+    if (isWhole && this.wholeBuildsApart) return this.buildApart(options);
     // The pages' rows, jobs and plan (~170 MB live at 100,000 pages) are gone by
     // the time the site files and the Apache map are made: buildPages keeps them to itself.
     const report = await this.buildPages(options, isWhole);
@@ -232,6 +245,33 @@ export class SiteBuilder {
     if (isWhole || siteFiles?.isSetChanged) await this.writeApache(report);
     report.elapsedMs = performance.now() - started;
     return report;
+  }
+
+  /**
+   * A whole build in a child process (wholeBuildProcess.ts), with this builder's template. A
+   * whole build holds ~170 MB at 100,000 pages, and a process that made one keeps most of that
+   * (V8's heap, glibc's arenas): the runtime sat at 364 MB after its start-up build. A child
+   * gives it all back when it exits.
+   */
+  private async buildApart(options: BuildOptions): Promise<BuildReport> {
+    const child = fork(fileURLToPath(new URL('./wholeBuildProcess.js', import.meta.url)), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      return await new Promise<BuildReport>((resolve, reject) => {
+        let report: BuildReport | undefined;
+        child.on('message', (message: WholeBuildAnswer) => {
+          if ('progress' in message) options.onProgress?.(...message.progress);
+          else if ('report' in message) report = message.report;
+          else reject(new Error(`the build process failed: ${message.error}`));
+        });
+        child.once('error', reject);
+        child.once('exit', (code, signal) => (report ? resolve(report) : reject(new Error(`the build process stopped before it finished (${signal ?? `exit code ${code}`})`))));
+        const request: WholeBuildRequest = { config: this.config, template: this.template, full: options.full === true, sitemapMaxUrls: this.sitemapMaxUrls };
+        child.send(request);
+      });
+    } finally {
+      // It changed the records: the sitemap's dates are read from them again when next needed.
+      this.pageDates = undefined;
+    }
   }
 
   /** The pages' part of build(): plan, remove, render, copy, record. */

@@ -57,7 +57,7 @@ export async function serveSite(config: Config, store: PageMapStore, options: Se
 /** Build, then keep public/ and the Apache rules current until `until`. */
 export async function watchSite(config: Config, store: PageMapStore, options: Pick<ServeOptions, 'logger' | 'until' | 'onProgress'>): Promise<void> {
   const { logger } = options;
-  const builder = await SiteBuilder.open(config, store, { keepRenderer: true });
+  const builder = await SiteBuilder.open(config, store, { keepRenderer: true, wholeBuildsApart: true });
   try {
     for (const line of describeBuild(await builder.build({ onProgress: options.onProgress }))) logger.info(line);
     const watcher = new SiteWatcher(builder, logger);

@@ -258,7 +258,7 @@ export class ListenError extends PagemapError {
  */
 export async function startRuntime(config: Config, store: PageMapStore, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? silentLogger;
-  const builder = await SiteBuilder.open(config, store, { keepRenderer: true });
+  const builder = await SiteBuilder.open(config, store, { keepRenderer: true, wholeBuildsApart: true });
   const runtime = new Runtime(config, store, builder, logger);
   const host = options.host ?? config.host;
   const port = options.port ?? config.port;

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, apacheRowsOf, findHttxt2dbm, renderApacheConfig, renderApacheMap, writeApacheConfig } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
-import { runBuild } from '../build/build.js';
+import { type BuildReport, SiteBuilder, runBuild } from '../build/build.js';
 import { resolveConfig } from '../core/config.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
@@ -471,7 +472,76 @@ Apache('an unchanged map is not rewritten', async () => {
   });
 });
 
+const Apart = suite('build: whole builds in a process apart (the runtime, the watcher)');
+
+/** The pids of this process's children running the whole build. */
+function buildChildren(): number[] {
+  const pids = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return pids.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('wholeBuildProcess.js');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+Apart('a whole build is made by a child process, with the same outputs, records and Apache files as one made in process', async () => {
+  let inProcess: { counts: BuildReport['counts']; files: string[]; apache: string } | undefined;
+  await withBuildSite(async (site, store) => {
+    const { counts } = await runBuild(site.config, store);
+    inProcess = { counts, files: await filesUnder(site.config.publicDir), apache: await readFile(join(site.config.apacheDir, APACHE_MAP_FILE), 'utf8') };
+  });
+  await withBuildSite(async (site, store) => {
+    const builder = await SiteBuilder.open(site.config, store, { wholeBuildsApart: true });
+    const progress: [number, number][] = [];
+    const building = builder.build({ onProgress: (done, total) => progress.push([done, total]) });
+    assert.is(buildChildren().length, 1, 'a child process makes it');
+    const report = await building;
+    assert.equal(buildChildren(), [], 'and is gone');
+    assert.equal(report.counts, inProcess!.counts);
+    assert.equal(await filesUnder(site.config.publicDir), inProcess!.files);
+    assert.is(await readFile(join(site.config.apacheDir, APACHE_MAP_FILE), 'utf8'), inProcess!.apache);
+    const [done, total] = progress.at(-1) ?? [0, -1];
+    assert.ok(done === total && total > 0, JSON.stringify(progress));
+    // Its records are the store's: the next whole build finds everything current.
+    assert.is((await builder.build()).counts.written, 0);
+    // A partial build stays in the process.
+    await writeFile(join(site.config.wikiDir, 'About.md'), '# About us, again\n');
+    const partial = builder.build({ paths: ['/about/index.html'] });
+    assert.equal(buildChildren(), []);
+    assert.is((await partial).counts.written, 1);
+    await builder.close();
+  });
+});
+
+Apart('a build process that dies is a build that fails, naming it; the next one runs', async () => {
+  await withBuildSite(async (site, store) => {
+    const builder = await SiteBuilder.open(site.config, store, { wholeBuildsApart: true });
+    const building = builder.build();
+    const [child] = buildChildren();
+    process.kill(child!, 'SIGKILL');
+    const error = await building.then(() => undefined, (e: Error) => e);
+    assert.match(error?.message ?? '', /the build process stopped before it finished \(SIGKILL\)/);
+    assert.is((await builder.build()).counts.failed, 0);
+    await builder.close();
+  });
+});
+
+Apart('it wears the template its parent holds (a broken new one leaves the old one in use)', async () => {
+  await withSite({ ...SITE, ownTemplates: true }, async (site) => {
+    const builder = await SiteBuilder.open(site.config, site.store, { wholeBuildsApart: true });
+    await writeFile(join(site.config.templatesDir, 'nav.json'), '{ not json');
+    assert.ok(await builder.reloadTemplate().then(() => false, () => true), 'the broken template is refused');
+    const report = await builder.build();
+    assert.is(report.counts.failed, 0, JSON.stringify(report.failures));
+    assert.ok((await readFile(join(site.config.publicDir, 'about/index.html'), 'utf8')).includes('About us'));
+    await builder.close();
+  });
+});
+
 Outputs.run();
 Incremental.run();
 Ownership.run();
 Apache.run();
+Apart.run();

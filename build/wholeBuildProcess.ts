@@ -1,0 +1,45 @@
+/**
+ * A whole build in a process of its own, for the long-running processes (`serve`, `watch`):
+ * see SiteBuilder's `wholeBuildsApart`. Forked with an IPC channel; it is sent one
+ * WholeBuildRequest, answers with progress and then one WholeBuildAnswer, and exits.
+ */
+import { PageMapStore } from '../core/pageMap.js';
+import { type BuildReport, SiteBuilder } from './build.js';
+import type { Config } from '../core/config.js';
+import type { SiteTemplate } from './template.js';
+
+export interface WholeBuildRequest {
+  config: Config;
+  template: SiteTemplate;
+  full: boolean;
+  sitemapMaxUrls: number | undefined;
+}
+
+export type WholeBuildAnswer = { progress: [done: number, total: number] } | { report: BuildReport } | { error: string };
+
+function answer(message: WholeBuildAnswer): Promise<void> {
+  return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
+}
+
+process.once('message', async ({ config, template, full, sitemapMaxUrls }: WholeBuildRequest) => {
+  try {
+    const store = new PageMapStore(config.database);
+    try {
+      const builder = await SiteBuilder.open(config, store, { template, sitemapMaxUrls });
+      // A progress message a page would cost more than the page; a few a second say as much.
+      let lastSaid = 0;
+      const onProgress = (done: number, total: number) => {
+        const now = performance.now();
+        if (done < total && now - lastSaid < 100) return;
+        lastSaid = now;
+        void answer({ progress: [done, total] });
+      };
+      await answer({ report: await builder.build({ full, onProgress }) });
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    await answer({ error: (error as Error).stack ?? String(error) });
+  }
+  process.disconnect();
+});

@@ -31,7 +31,6 @@ import { type RenderLimits, type RenderService, keptPool, poolFor } from './rend
 import { type SiteFilesOutcome, addPageDate, pageDatesFromRecords, releaseTakenSiteFiles, sitemapPages, writeSiteFiles, writtenSiteFiles } from './siteFiles.js';
 import { ROBOTS_FILE, planSiteFiles } from './sitemap.js';
 import { type SiteTemplate, loadTemplate } from './template.js';
-import type { WholeBuildAnswer, WholeBuildRequest } from './wholeBuildProcess.js';
 
 export const OUTCOMES = ['written', 'unchanged', 'removed', 'failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -82,6 +81,17 @@ export interface BuildOptions {
    */
   siteFiles?: boolean;
 }
+
+/** What a whole build apart (wholeBuildProcess.ts) is sent. */
+export interface WholeBuildRequest {
+  config: Config;
+  template: SiteTemplate;
+  full: boolean;
+  sitemapMaxUrls: number | undefined;
+}
+
+/** What it answers: progress, then its report or its error. */
+export type WholeBuildAnswer = { progress: [done: number, total: number] } | { report: BuildReport } | { error: string };
 
 /** Pages put in p-limit's queue at a time (it runs `concurrency` of them at once). */
 const WORK_SLICE = 4096;

@@ -4,18 +4,7 @@
  * WholeBuildRequest, answers with progress and then one WholeBuildAnswer, and exits.
  */
 import { PageMapStore } from '../core/pageMap.js';
-import { type BuildReport, SiteBuilder } from './build.js';
-import type { Config } from '../core/config.js';
-import type { SiteTemplate } from './template.js';
-
-export interface WholeBuildRequest {
-  config: Config;
-  template: SiteTemplate;
-  full: boolean;
-  sitemapMaxUrls: number | undefined;
-}
-
-export type WholeBuildAnswer = { progress: [done: number, total: number] } | { report: BuildReport } | { error: string };
+import { SiteBuilder, type WholeBuildAnswer, type WholeBuildRequest } from './build.js';
 
 function answer(message: WholeBuildAnswer): Promise<void> {
   return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));

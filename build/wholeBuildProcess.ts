@@ -10,6 +10,10 @@ function answer(message: WholeBuildAnswer): Promise<void> {
   return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
 }
 
+// Ctrl-C in a terminal reaches the whole process group, this build too: the parent decides
+// (serve lets its start-up build finish before it stops, as when the build was its own).
+process.on('SIGINT', () => undefined);
+
 process.once('message', async ({ config, template, full, sitemapMaxUrls }: WholeBuildRequest) => {
   try {
     const store = new PageMapStore(config.database);

@@ -93,6 +93,8 @@ interface ServeFigures {
 interface StartedServe {
   child: ChildProcess;
   url: string;
+  /** When it was started (performance.now()). */
+  started: number;
   /** Resolves with the milliseconds from start until it said it was serving (its start-up build done). */
   serving: Promise<number>;
   stop: () => Promise<void>;
@@ -118,13 +120,12 @@ async function startServe(cwd: string, args: readonly string[]): Promise<Started
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
   };
-  return { child, url: `http://127.0.0.1:${port}`, serving, stop };
+  return { child, url: `http://127.0.0.1:${port}`, started, serving, stop };
 }
 
 /** `pagemap serve` on a built site: until its first 200, until its start-up build is done, and its memory then. */
 async function measureServe(cwd: string, probe: string): Promise<ServeFigures> {
-  const started = performance.now();
-  const { child, url, serving, stop } = await startServe(cwd, []);
+  const { child, url, started, serving, stop } = await startServe(cwd, []);
   let treePeakMb: number | undefined;
   const poll = setInterval(() => void treeRssMb(child.pid!).then((mb) => mb !== undefined && (treePeakMb = Math.max(treePeakMb ?? 0, mb))), POLL_MS);
   try {

@@ -7,7 +7,7 @@ import type { BuildReport } from '../build/build.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import type { Runtime } from '../runtime/server.js';
 import { type Batch, SCAN_GROUP_ENTRIES } from '../runtime/watch.js';
-import { type SiteSpec, type TempSite, runCli, withRuntime, waitFor } from './helpers.js';
+import { type ServedSite, type SiteSpec, type TempSite, runCli, withRuntime, waitFor } from './helpers.js';
 
 
 interface Fixture {
@@ -171,7 +171,7 @@ Links('never follows a link out of its root or into a folder; follows links to f
 const Folders = suite('watch: folders');
 
 /** A built site, watched, with these rows and files besides its home page. */
-async function withRowsWaiting(rows: SiteSpec['rows'], files: SiteSpec['files'], run: (site: Parameters<Parameters<typeof withRuntime>[1]>[0], read: Fixture['read']) => Promise<void>): Promise<void> {
+async function withWatchedRows(rows: SiteSpec['rows'], files: SiteSpec['files'], run: (site: ServedSite, read: Fixture['read']) => Promise<void>): Promise<void> {
   const spec: SiteSpec = { files: { 'wiki/Home.md': '# Home\n', ...files }, rows: [{ path: '/index.html', status: 200, source: 'wiki:Home' }, ...(rows ?? [])], build: true };
   await withRuntime({ ...spec, runtime: { watch: { settleMs: 30, pollMs: 50 } } }, async (site) => {
     await run(site, (file: string) => readFile(join(site.config.publicDir, file), 'utf8').catch(() => undefined));
@@ -183,7 +183,7 @@ Folders('a tree moved in whole is watched, and its pages, written before any wat
     { path: '/guide/start', status: 200 as const, source: 'wiki:Guide/Start' },
     { path: '/guide/deep/end', status: 200 as const, source: 'wiki:Guide/Deep/End' },
   ];
-  await withRowsWaiting(rows, {}, async (site, read) => {
+  await withWatchedRows(rows, {}, async (site, read) => {
     await site.write({ 'elsewhere/Guide/Start.md': '# Start\n\nv1\n', 'elsewhere/Guide/Deep/End.md': '# End\n\nv1\n' });
     await rename(join(site.dir, 'elsewhere/Guide'), join(site.config.wikiDir, 'Guide'));
     await waitFor('guide/start', async () => (await read('guide/start'))?.includes('v1'));
@@ -196,7 +196,7 @@ Folders('a tree moved in whole is watched, and its pages, written before any wat
 
 Folders('a folder moved out takes its pages with it; made again, it is watched again', async () => {
   // There from the start, so its watcher came from the first scan, next to its parent's.
-  await withRowsWaiting([{ path: '/notes/one', status: 200, source: 'wiki:Notes/One' }], { 'wiki/Notes/One.md': '# One\n\nv1\n' }, async (site, read) => {
+  await withWatchedRows([{ path: '/notes/one', status: 200, source: 'wiki:Notes/One' }], { 'wiki/Notes/One.md': '# One\n\nv1\n' }, async (site, read) => {
     assert.ok((await read('notes/one'))?.includes('v1'));
     // Moved out whole: no event for the files in it, only for the folder.
     await rename(join(site.config.wikiDir, 'Notes'), join(site.dir, 'Notes-gone'));

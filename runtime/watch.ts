@@ -148,8 +148,10 @@ class FolderGroups {
   async add(folders: readonly WalkedFolder[]): Promise<void> {
     const open: [WalkedFolder[], WalkedFolder[]] = [[], []];
     const entries = [0, 0];
+    const taken = new Set<string>();
     for (const folder of folders) {
-      if (this.owners.has(folder.path)) continue;
+      if (this.owners.has(folder.path) || taken.has(folder.path)) continue;
+      taken.add(folder.path);
       const parity = folder.path.split(sep).length % 2;
       open[parity]!.push(folder);
       entries[parity]! += folder.entries + 1;
@@ -198,8 +200,10 @@ export class SiteWatcher {
   private readonly logger: Logger;
   private readonly options: Required<Omit<WatchOptions, 'onBatch' | 'onEvent'>> & Pick<WatchOptions, 'onBatch' | 'onEvent'>;
   private groups: FolderGroups | undefined;
-  /** New folders are taken one after another, so their scans stay bounded too. */
+  /** New folders are taken one batch after another, so their scans stay bounded too. */
   private adding: Promise<void> = Promise.resolve();
+  /** Folders that appeared and wait to be watched. */
+  private readonly newFolders = new Set<string>();
   private pending = emptyBatch();
   private hasPending = false;
   private firstEventAt = 0;
@@ -274,15 +278,24 @@ export class SiteWatcher {
 
   /**
    * A folder appeared (made, or moved in whole): watch its tree, then take every file in it as
-   * changed — they may have been written before its watch began.
+   * changed — they may have been written before its watch began. Folders that appear together
+   * (a checkout, a copy) are watched together, in groups like the first scan's.
    */
   private onNewFolder(folder: string): void {
+    this.newFolders.add(folder);
+    if (this.newFolders.size > 1) return; // already on its way
     this.adding = this.adding.then(async () => {
+      const folders = [...this.newFolders];
+      this.newFolders.clear();
       if (this.isClosed || !this.groups) return;
-      await this.groups.add(await walkFolders(folder, false));
-      for (const { files } of await walkFolders(folder, true)) for (const file of files) this.onFileEvent('change', file);
+      try {
+        const walked = (await Promise.all(folders.map((top) => walkFolders(top, false)))).flat();
+        await this.groups.add(walked);
+        for (const top of folders) for (const { files } of await walkFolders(top, true)) for (const file of files) this.onFileEvent('change', file);
+      } catch (error) {
+        this.logger.error(`pagemap watch: cannot watch ${folders.join(', ')}: ${(error as Error).message}`);
+      }
     });
-    this.adding.catch((error: unknown) => this.logger.error(`pagemap watch: cannot watch ${folder}: ${(error as Error).message}`));
   }
 
   /** A folder went away (deleted, or moved out): its files' pages are looked at, by a whole build. */
@@ -394,7 +407,7 @@ export class SiteWatcher {
     this.isClosed = true;
     clearTimeout(this.settleTimer);
     clearInterval(this.pollTimer);
-    await this.adding.catch(() => undefined);
+    await this.adding;
     await this.groups?.close();
     await this.running;
   }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
+import { cp, mkdir, readFile, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -191,6 +191,20 @@ Folders('a tree moved in whole is watched, and its pages, written before any wat
     // Its folders are watched: an edit deep inside is heard.
     await site.write({ 'wiki/Guide/Deep/End.md': '# End\n\nv2\n' });
     await waitFor('guide/deep/end edited', async () => (await read('guide/deep/end'))?.includes('v2'));
+  });
+});
+
+Folders('many folders made at once (a copy, a checkout) are all watched, and their pages rendered', async () => {
+  const names = Array.from({ length: 30 }, (_, i) => `Part${i}`);
+  const rows = names.map((name) => ({ path: `/${name.toLowerCase()}/page`, status: 200 as const, source: `wiki:${name}/Page` }));
+  await withWatchedRows(rows, {}, async (site, read) => {
+    await site.write(Object.fromEntries(names.map((name) => [`elsewhere/${name}/Page.md`, `# ${name}\n`])));
+    await cp(join(site.dir, 'elsewhere'), site.config.wikiDir, { recursive: true });
+    for (const name of names) await waitFor(`${name}'s page`, async () => (await read(`${name.toLowerCase()}/page`))?.includes(`<h1>${name}</h1>`));
+    const watched = new Set(site.runtime.watcher!.watchedFolders());
+    assert.ok(names.every((name) => watched.has(join(site.config.wikiDir, name))));
+    await site.write({ 'wiki/Part29/Page.md': '# Part29 again\n' });
+    await waitFor('an edit in the last of them', async () => (await read('part29/page'))?.includes('Part29 again'));
   });
 });
 

@@ -86,7 +86,8 @@ export function inspectLink(file: string, realRoot: string | undefined): { isLin
   const target = realpathOrUndefined(file);
   if (target === undefined || realRoot === undefined) return { isLink: true, problem: { reason: 'a symbolic link that leads nowhere, or round in a loop', isQuiet: false } };
   if (!isInside(realRoot, target)) return { isLink: true, problem: { reason: `a symbolic link out of its root, to ${target}`, isQuiet: false } };
-  if (statSync(target).isDirectory()) return { isLink: true, problem: { reason: 'a symbolic link to a folder', isQuiet: true } };
+  // Its target may have gone since realpath: then it is no folder.
+  if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) return { isLink: true, problem: { reason: 'a symbolic link to a folder', isQuiet: true } };
   return { isLink: true };
 }
 
@@ -129,6 +130,16 @@ async function walkFolders(top: string, withFiles: boolean): Promise<WalkedFolde
   return found;
 }
 
+/** A folder's inode and birth time (a new folder made at once often gets the inode just freed); undefined when it is not a folder. */
+function folderIdentity(path: string): string | undefined {
+  try {
+    const stats = lstatSync(path);
+    return stats.isDirectory() ? `${stats.ino}:${stats.birthtimeMs}` : undefined;
+  } catch {
+    return undefined; // gone, or not a path at all (chokidar names a watched link's events as if it were a folder)
+  }
+}
+
 /**
  * The chokidar watchers, each watching its folders at depth 0 (a folder's own entries; its
  * subfolders belong to other groups). A folder and its parent are never in one watcher — the
@@ -137,7 +148,8 @@ async function walkFolders(top: string, withFiles: boolean): Promise<WalkedFolde
  * the folder come back.
  */
 class FolderGroups {
-  private readonly owners = new Map<string, FSWatcher>();
+  /** Each folder watched: its watcher, and who the folder was when handed over (a folder replaced in one go keeps its path, often its inode too). */
+  private readonly owners = new Map<string, { watcher: FSWatcher; identity: string | undefined }>();
   private readonly create: (folders: string[]) => FSWatcher;
 
   constructor(create: (folders: string[]) => FSWatcher) {
@@ -163,19 +175,19 @@ class FolderGroups {
   private async watchGroup(group: readonly WalkedFolder[]): Promise<void> {
     const folders = group.map((folder) => folder.path);
     const watcher = this.create(folders);
-    for (const folder of folders) this.owners.set(folder, watcher);
+    for (const folder of folders) this.owners.set(folder, { watcher, identity: folderIdentity(folder) });
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   }
 
   /** `folder` and everything below it are gone: stop watching them, and close a watcher left with nothing. */
   remove(folder: string): void {
     const byWatcher = new Map<FSWatcher, string[]>();
-    for (const [path, watcher] of this.owners) {
+    for (const [path, { watcher }] of this.owners) {
       if (!isInside(folder, path)) continue;
       this.owners.delete(path);
       byWatcher.set(watcher, [...(byWatcher.get(watcher) ?? []), path]);
     }
-    const stillOwned = new Set(this.owners.values());
+    const stillOwned = new Set([...this.owners.values()].map((owned) => owned.watcher));
     for (const [watcher, paths] of byWatcher) void (stillOwned.has(watcher) ? watcher.unwatch(paths) : watcher.close());
   }
 
@@ -186,11 +198,24 @@ class FolderGroups {
 
   /** What the watcher of `folder` watches in it by name. */
   watchedIn(folder: string): string[] {
-    return this.owners.get(folder)?.getWatched()[folder] ?? [];
+    return this.owners.get(folder)?.watcher.getWatched()[folder] ?? [];
+  }
+
+  /**
+   * Whether the folder watched at `path` is still the one there: false when it is gone, or
+   * another folder took its place in one go (deleted and made again, as a checkout does —
+   * chokidar does not notice, and the old folder's watch hears nothing more); undefined for
+   * a path not watched.
+   */
+  isStillThere(path: string): boolean | undefined {
+    const owned = this.owners.get(path);
+    if (!owned) return undefined;
+    const identity = folderIdentity(path);
+    return identity !== undefined && identity === owned.identity;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...new Set(this.owners.values())].map((watcher) => watcher.close()));
+    await Promise.all([...new Set([...this.owners.values()].map((owned) => owned.watcher))].map((watcher) => watcher.close()));
     this.owners.clear();
   }
 }
@@ -315,7 +340,12 @@ export class SiteWatcher {
     // Without a name (not on Linux) there is no telling which file changed: look at everything.
     if (!name) return void ((this.pending.map = true), this.schedule());
     if (basename(name).startsWith('.')) return;
-    this.onFileEvent('change', join(folder, name));
+    const path = join(folder, name);
+    const isStillThere = this.groups?.isStillThere(path);
+    if (isStillThere === false) this.onFolderGone(path);
+    // A folder not watched (yet): chokidar says so too, unless it was replaced in one go.
+    if (isStillThere !== true && folderIdentity(path) !== undefined) return this.onNewFolder(path);
+    if (isStillThere === undefined) this.onFileEvent('change', path);
   }
 
   private onFileEvent(event: string, file: string): void {

@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, readFile, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { suite } from 'uvu';
@@ -219,6 +220,20 @@ Folders('a folder moved out takes its pages with it; made again, it is watched a
     await waitFor('notes/one back', async () => (await read('notes/one'))?.includes('v2'));
     await site.write({ 'wiki/Notes/One.md': '# One\n\nv3\n' });
     await waitFor('notes/one edited in the folder made again', async () => (await read('notes/one'))?.includes('v3'));
+  });
+});
+
+Folders('a folder replaced at once (deleted and made again, as a checkout does) is watched again', async () => {
+  await withWatchedRows([{ path: '/notes/one', status: 200, source: 'wiki:Notes/One' }], { 'wiki/Notes/One.md': '# One\n\nv1\n' }, async (site, read) => {
+    // In one go, before any event is handled.
+    const notes = join(site.config.wikiDir, 'Notes');
+    rmSync(notes, { recursive: true });
+    mkdirSync(notes);
+    writeFileSync(join(notes, 'One.md'), '# One\n\nv2\n');
+    await waitFor('notes/one from the new folder', async () => (await read('notes/one'))?.includes('v2'));
+    await new Promise((wait) => setTimeout(wait, 1500)); // past chokidar's second look at the parent
+    await site.write({ 'wiki/Notes/One.md': '# One\n\nv3\n' });
+    await waitFor('an edit in the new folder', async () => (await read('notes/one'))?.includes('v3'));
   });
 });
 

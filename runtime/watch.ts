@@ -130,7 +130,7 @@ async function walkFolders(top: string, withFiles: boolean): Promise<WalkedFolde
   return found;
 }
 
-/** A folder's inode and birth time (a new folder made at once often gets the inode just freed); undefined when it is not a folder. */
+/** A folder's inode and birth time (a folder made at once often gets the inode just freed; where the file system keeps no birth time, the inode alone tells); undefined when it is not a folder. */
 function folderIdentity(path: string): string | undefined {
   try {
     const stats = lstatSync(path);

@@ -19,7 +19,6 @@ export interface CheckBenchOptions {
   log: (line: string) => void;
 }
 
-
 export async function runCheckBench(options: CheckBenchOptions): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pagemap-bench-check-'));
   try {

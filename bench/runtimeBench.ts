@@ -19,7 +19,6 @@ export interface RuntimeBenchOptions {
   log: (line: string) => void;
 }
 
-
 export async function runRuntimeBench(options: RuntimeBenchOptions): Promise<string> {
   const version = wrkVersion();
   const dir = await mkdtemp(join(tmpdir(), 'pagemap-bench-runtime-'));

@@ -5,6 +5,9 @@
  */
 import { PageMapStore } from '../core/pageMap.js';
 import { SiteBuilder, type WholeBuildAnswer, type WholeBuildRequest } from './build.js';
+import { limitHeapGrowth } from './heapGrowth.js';
+
+limitHeapGrowth();
 
 function answer(message: WholeBuildAnswer): Promise<void> {
   return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));

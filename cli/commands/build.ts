@@ -1,5 +1,6 @@
 /** `pagemap build`: public/ and the Apache rules brought in line with the map. */
 import { SiteBuilder, describeBuild } from '../../build/build.js';
+import { limitHeapGrowth } from '../../build/heapGrowth.js';
 import { defineCommand } from '../commandLine.js';
 import { configFrom, logger, progressLine, withStore } from '../context.js';
 
@@ -15,6 +16,7 @@ write the 404/410 pages, assets and the Apache configuration. Unchanged pages ar
   },
   async run({ values }) {
     const config = configFrom(values.config);
+    limitHeapGrowth();
     const report = await withStore(config, async (store) => (await SiteBuilder.open(config, store)).build({ full: values.full === true, onProgress: progressLine() }));
     for (const line of describeBuild(report)) logger.info(line);
     return report.counts.failed > 0 ? 1 : 0;

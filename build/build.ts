@@ -22,7 +22,7 @@ import type { Config } from '../core/config.js';
 import { isAbsent } from '../core/errors.js';
 import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
-import { SourceLocator, signatureOf } from '../core/sourceFiles.js';
+import { SourceLocator, joinUnder, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheRows, type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
 import { type BuildPlan, type Observation, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild, reasonToRun } from './buildPlan.js';
@@ -366,7 +366,7 @@ export class SiteBuilder {
         source = undefined; // outside its root: no source this build may read
       }
       // An output is only compared with its record; with no record (or --full) it is not looked at.
-      const outputSig = !full && recorded.has(job.file) ? signatureOfFileSync(join(this.config.publicDir, job.file)) : undefined;
+      const outputSig = !full && recorded.has(job.file) ? signatureOfFileSync(joinUnder(this.config.publicDir, job.file)) : undefined;
       const seen = { source, outputSig };
       observed.set(job.file, seen);
       if (onRenderFound && job.render && source && reasonToRun(job, recorded.get(job.file), seen, full)) (onRenderFound(), (onRenderFound = undefined));
@@ -457,7 +457,7 @@ export class SiteBuilder {
     const limit = pLimit(config.concurrency);
     let rewrapped = 0;
     const run = async ({ job, source, previousHash, outputSig, rewrapHash }: PlannedWork): Promise<void> => {
-      const target = join(config.publicDir, job.file);
+      const target = joinUnder(config.publicDir, job.file);
       let sourceHash: string;
       let newSig: string | undefined;
       if (job.render) {

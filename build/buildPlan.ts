@@ -205,12 +205,15 @@ export function reasonToRun(job: OutputJob, previous: OutputRecord | undefined, 
 export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, observed: ReadonlyMap<string, Observation>, options: { full?: boolean } = {}): BuildPlan {
   const plan: BuildPlan = { work: [], unchanged: [], missing: [], removals: [] };
   const claimed = new Set(jobs.map((job) => job.file));
-  const pathsPlanned = new Set(jobs.map((job) => job.path));
-  // Removed last-first, so a folder's files go before the folder could be wanted as a file
-  // (only the unclaimed are sorted: usually none, where sorting every record took a no-op's time).
-  const unclaimed = [...recorded].filter(([file]) => !claimed.has(file));
-  for (const [file, record] of unclaimed.sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0))) {
-    plan.removals.push({ file, path: record.path, reason: record.path && pathsPlanned.has(record.path) ? 'its page moved' : 'no 200 row owns it' });
+  const unclaimed: OutputRecord[] = [];
+  for (const [file, record] of recorded) if (!claimed.has(file)) unclaimed.push(record);
+  if (unclaimed.length) {
+    const pathsPlanned = new Set(jobs.map((job) => job.path));
+    // Removed last-first, so a folder's files go before the folder could be wanted as a file
+    // (only the unclaimed are sorted: usually none, where sorting every record took a no-op's time).
+    for (const { file, path } of unclaimed.sort((a, b) => (a.file < b.file ? 1 : a.file > b.file ? -1 : 0))) {
+      plan.removals.push({ file, path, reason: path && pathsPlanned.has(path) ? 'its page moved' : 'no 200 row owns it' });
+    }
   }
   for (const job of jobs) {
     const seen = observed.get(job.file);

@@ -74,11 +74,10 @@ export class SourceLocator {
     const problem = problemWithRelativePath(rel);
     if (problem) throw new SourceError(`${what} ${quoteText(rel)} ${problem}`);
     const base = this.realDir(root);
-    // `rel` is checked (no ., .. or empty segment, no backslash, not absolute): joined and split
-    // by hand, which a build doing this per page notices — path.join normalises every time.
+    // `rel` is checked (no ., .. or empty segment, no backslash, not absolute): joined and split by hand.
     let normalRoot = this.roots.get(root);
     if (normalRoot === undefined) this.roots.set(root, (normalRoot = join(root, '.')));
-    const full = joinUnder(normalRoot, sep === '/' ? rel : rel.split('/').join(sep));
+    const full = joinUnder(normalRoot, rel);
     const cut = full.lastIndexOf(sep);
     const dir = this.realDir(cut === 0 ? sep : full.slice(0, cut));
     if (base === null || dir === null) return undefined;
@@ -96,13 +95,17 @@ export class SourceLocator {
       stats = statSync(absolute, { throwIfNoEntry: false });
     }
     if (!stats?.isFile()) return undefined;
-    const realRel = absolute.slice(base.length + 1).split(sep).join('/');
+    const realRel = sep === '/' ? absolute.slice(base.length + 1) : absolute.slice(base.length + 1).split(sep).join('/');
     return { absolute, realRel, stats, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
   }
 }
 
-/** `dir` (normalised) + `name` (no separators to tidy): path.join without its normalising pass. */
-function joinUnder(dir: string, name: string): string {
+/**
+ * `dir` (normalised) + `rel` (checked: no empty, `.` or `..` segment), / separated:
+ * path.join without its normalising pass, which a build doing this per page notices.
+ */
+export function joinUnder(dir: string, rel: string): string {
+  const name = sep === '/' ? rel : rel.split('/').join(sep);
   return dir.endsWith(sep) ? dir + name : dir + sep + name;
 }
 

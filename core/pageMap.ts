@@ -117,6 +117,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER pages_inserted AFTER INSERT ON pages BEGIN UPDATE map_revision SET revision = revision + 1; END;
    CREATE TRIGGER pages_updated AFTER UPDATE ON pages BEGIN UPDATE map_revision SET revision = revision + 1; END;
    CREATE TRIGGER pages_deleted AFTER DELETE ON pages BEGIN UPDATE map_revision SET revision = revision + 1; END;`,
+  // 7: the pages alone, in path order: a whole build lists them from this index, not by reading
+  // every row (100,000 pages among 1,000,000 rows: the redirects were most of a no-op rebuild).
+  `CREATE INDEX pages_served ON pages (path, status, source) WHERE status = 200;`,
 ];
 
 const SCHEMA_VERSION = MIGRATIONS.length;

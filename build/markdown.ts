@@ -10,18 +10,18 @@ import { boundedMemo } from '../core/boundedMemo.js';
 import { SourceError } from '../core/errors.js';
 import { escapeHtml } from '../core/html.js';
 
+const require = createRequire(import.meta.url);
+
 let matter: typeof import('gray-matter') | undefined;
 
 /**
  * The Markdown engine every wiki page goes through (raw HTML allowed: the wiki is the site's
- * own, trusted content). Loaded on first use, with gray-matter, so start-up stays light.
+ * own, trusted content). Loaded on first use, so start-up stays light.
  */
 export function createMarkdown(): MarkdownIt {
-  // Both through require: markdown-it's CommonJS build is one file where its ES modules are
-  // forty, and a render worker starts ~60 ms sooner for it (a one-page build waits for that).
-  const require = createRequire(import.meta.url);
+  // Through require: markdown-it's CommonJS build is one file where its ES modules are forty,
+  // and a render worker starts ~60 ms sooner for it (a one-page build waits for that).
   const markdownIt = require('markdown-it') as typeof import('markdown-it').default;
-  matter ??= require('gray-matter') as typeof import('gray-matter');
   const md = markdownIt('commonmark', { html: true }).enable('table');
   // A wiki links to the same pages over and over (the wiki-shaped corpus: 201,000 links, 4,020
   // distinct), and markdown-it parses, punycodes and re-encodes every one: remember answers.
@@ -68,12 +68,46 @@ export function splitFrontMatter(text: string, what: string): { data: Record<str
   let content = closeAt < 0 ? '' : text.slice(closeAt + 4);
   if (content[0] === '\r') content = content.slice(1);
   if (content[0] === '\n') content = content.slice(1);
+  const plain = closeAt < 0 || language === 'json' ? undefined : plainFrontMatter(text.slice(text.indexOf('\n') + 1, closeAt));
+  if (plain) return { data: plain, content };
   try {
+    // Loaded when first needed: a render worker whose pages hold plain front matter only
+    // starts ~35 ms sooner without gray-matter and js-yaml.
+    matter ??= require('gray-matter') as typeof import('gray-matter');
     // Passing options turns off gray-matter's unbounded cache keyed by file text.
-    return { data: matter!(head, { engines: CODE_ENGINES_OFF }).data, content };
+    return { data: matter(head, { engines: CODE_ENGINES_OFF }).data, content };
   } catch (error) {
     throw new SourceError(`${what}: bad front matter: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
+}
+
+/**
+ * One line of plain front matter: a key YAML reads as itself, `: `, a JSON string (JSON is
+ * YAML 1.2, so YAML reads it as JSON does) — what `pagemap migrate` writes.
+ */
+const PLAIN_LINE = /^([A-Za-z_][A-Za-z0-9_-]*): ("(?:[^"\\]|\\.)*") *$/;
+/** Keys YAML reads as something else (null, booleans), and one that would set an object's prototype. */
+const SPECIAL_KEYS = /^(?:null|true|false|yes|no|on|off|y|n|__proto__)$/i;
+/** Characters a plain line may hold: printable, no line or paragraph separator, no surrogate (js-yaml refuses some; the rest go to it). */
+const PLAIN_CHARACTERS = /^[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*$/;
+
+/**
+ * Front matter whose every line is plain (blank, or `key: "JSON string"`) read without
+ * gray-matter and js-yaml, to the same data; undefined for anything else, which they read.
+ */
+function plainFrontMatter(block: string): Record<string, string> | undefined {
+  const data: Record<string, string> = {};
+  for (const line of block.split(/\r?\n/)) {
+    if (line === '') continue;
+    const match = PLAIN_CHARACTERS.test(line) ? PLAIN_LINE.exec(line) : null;
+    if (!match || SPECIAL_KEYS.test(match[1]!) || Object.hasOwn(data, match[1]!)) return undefined;
+    try {
+      data[match[1]!] = JSON.parse(match[2]!) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  return data;
 }
 
 export interface WikiDocument {
@@ -96,7 +130,6 @@ function firstH1(tokens: ReturnType<MarkdownIt['parse']>): string | undefined {
  * `what` names the source in errors (e.g. `wiki:About (content/wiki/About.md)`).
  */
 export function renderWiki(md: MarkdownIt, text: string, fallbackTitle: string, what: string): WikiDocument {
-  if (!matter) throw new Error('createMarkdown() must run before renderWiki()');
   const parsed = splitFrontMatter(text, what);
   const data = parsed.data ?? {};
   if (data.title !== undefined && typeof data.title !== 'string' && typeof data.title !== 'number') {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../build/build.js';
-import { createMarkdown, frontMatterLanguage, splitFrontMatter } from '../build/markdown.js';
+import { frontMatterLanguage, splitFrontMatter } from '../build/markdown.js';
 import { type SiteSpec, type TempSite, withRuntime, withSite } from './helpers.js';
 
 /** Front matter that would write `marker` if run as code, in the forms gray-matter runs. */
@@ -51,7 +51,6 @@ Data('the language after --- is read as gray-matter reads it', () => {
 });
 
 Data('front matter is cut from the page exactly as gray-matter cuts the whole page', async () => {
-  createMarkdown(); // loads gray-matter
   const { default: grayMatter } = (await import('gray-matter')) as unknown as { default: typeof import('gray-matter') };
   const texts = [
     '---\ntitle: A\n---\nBody\n',
@@ -64,11 +63,26 @@ Data('front matter is cut from the page exactly as gray-matter cuts the whole pa
     '---json\n{ "title": "J" }\n---\nBody',
     '---\ntitle: A\n---x\nBody',
     '---\ntitle: A\n---\n---\nstill body\n---\n',
+    // Plain front matter (what migrate writes), read without gray-matter: the same data.
+    '---\ntitle: "Plain \\"quoted\\" \\u00e9 \\\\ \\/ \\t"\nmigrated_from: "file:old/a b.html"\n---\n\nBody',
+    '---\r\ntitle: "CRLF"\r\n\r\nother_key-2: "x"   \r\n---\r\nBody',
+    '---yaml\ntitle: "é 日本 ✓ \u00a0"\n---\n',
+    // Not plain, so gray-matter's: the same data either way.
+    '---\ntitle: "emoji 😀"\n---\n',
+    '---\ntrue: "a key YAML reads as a boolean"\n---\n',
+    '---\ntitle: "\\x41 is YAML, not JSON"\n---\n',
+    '---\ntitle: "a"\n  # indented comment\n---\n',
+    '---\ntitle: "a" # comment\n---\n',
+    '---\ntitle:"no space"\n---\n',
+    '---\ntitle: "line\u2028separator"\n---\n',
+    '---\ntitle: "control \u0084 character"\n---\n',
   ];
   for (const text of texts) {
     const whole = grayMatter(text, {});
     assert.equal(splitFrontMatter(text, 'wiki:T'), { data: whole.data, content: whole.content }, JSON.stringify(text));
   }
+  // What YAML refuses is refused when every line is plain too.
+  assert.throws(() => splitFrontMatter('---\ntitle: "A"\ntitle: "B"\n---\n', 'wiki:T'), /bad front matter: duplicated mapping key/);
 });
 
 Data('the build refuses every code engine by name and builds the YAML and JSON pages', async () => {

@@ -494,8 +494,10 @@ export class SiteBuilder {
 
   /** Keep pageDates in line with the records a build just made (a partial build's `recorded` holds its paths' records only). */
   private notePageDates(isWhole: boolean, recorded: ReadonlyMap<string, OutputRecord>, written: readonly OutputRecord[], removedFiles: readonly string[]): void {
-    // A whole build's `recorded` is every record: the dates start from it.
-    const dates = isWhole ? pageDatesFromRecords(recorded.values()) : this.pageDates;
+    // A whole build's `recorded` is every record: the dates start from it. Only a sitemap reads
+    // them (100,000 pages: 0.15 s of a no-op rebuild spent on dates nothing would read).
+    const hasSitemap = this.config.sitemap && this.config.siteUrl !== undefined;
+    const dates = isWhole ? (hasSitemap ? pageDatesFromRecords(recorded.values()) : undefined) : this.pageDates;
     if (!dates) return;
     this.pageDates = dates;
     for (const file of removedFiles) {

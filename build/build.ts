@@ -25,7 +25,7 @@ import type { ValidRow } from '../core/pageRow.js';
 import { SourceLocator, joinUnder, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheRows, type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
-import { type BuildPlan, type Observation, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild, reasonToRun } from './buildPlan.js';
+import { type BuildPlan, type Observation, type Observe, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild, reasonToRun } from './buildPlan.js';
 import type { ProduceRequest } from './pageRenderer.js';
 import { type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
 import { type SiteFilesOutcome, addPageDate, pageDatesFromRecords, releaseTakenSiteFiles, sitemapPages, writeSiteFiles, writtenSiteFiles } from './siteFiles.js';
@@ -301,7 +301,7 @@ export class SiteBuilder {
     try {
       // A site file whose path the map now claims goes first: a page may be written there.
       const release = isWhole ? await releaseTakenSiteFiles(config.publicDir, store, (path) => this.isTaken(path)).then(() => undefined, (error: unknown) => error as Error) : undefined;
-      const plan = planBuild(jobs, recorded, this.observe(jobs, recorded, options.full === true, onRenderFound), { full: options.full });
+      const plan = planBuild(jobs, recorded, this.observer(recorded, options.full === true, onRenderFound), { full: options.full });
       const done = await this.execute(plan, recorded, jobs.length, { ...options, renderer: early });
       report = done.report;
       this.notePageDates(isWhole, recorded, done.written, done.removedFiles);
@@ -351,13 +351,12 @@ export class SiteBuilder {
   }
 
   /**
-   * What is on disk for each job now: its source (located safely inside its root) and, where a
+   * What is on disk for a job now: its source (located safely inside its root) and, where a
    * record may be trusted, its output. `onRenderFound` hears of the first page to render.
    */
-  private observe(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, full: boolean, onRenderFound?: () => void): Map<string, Observation> {
+  private observer(recorded: ReadonlyMap<string, OutputRecord>, full: boolean, onRenderFound?: () => void): Observe {
     const locator = new SourceLocator();
-    const observed = new Map<string, Observation>();
-    for (const job of jobs) {
+    return (job) => {
       let source: Observation['source'];
       try {
         const found = locator.find(this.rootOf(job.source), job.source.rel, job.source.tree === 'wiki' ? 'wiki page' : 'file');
@@ -368,10 +367,9 @@ export class SiteBuilder {
       // An output is only compared with its record; with no record (or --full) it is not looked at.
       const outputSig = !full && recorded.has(job.file) ? signatureOfFileSync(joinUnder(this.config.publicDir, job.file)) : undefined;
       const seen = { source, outputSig };
-      observed.set(job.file, seen);
       if (onRenderFound && job.render && source && reasonToRun(job, recorded.get(job.file), seen, full)) (onRenderFound(), (onRenderFound = undefined));
-    }
-    return observed;
+      return seen;
+    };
   }
 
   /** Why a job's source is not there, in words that name it. */

@@ -197,12 +197,19 @@ export function reasonToRun(job: OutputJob, previous: OutputRecord | undefined, 
 }
 
 /**
+ * What is on disk now for a job (the build stats it; tests answer from a map). Asked once per
+ * job, in the jobs' order, so what it finds for a current job is garbage at once instead of
+ * held with every other job's until the plan is made.
+ */
+export type Observe = (job: OutputJob) => Observation | undefined;
+
+/**
  * Decide: each job runs (with its reason), is current, or has no source; each recorded file
  * no job claims is removed. `recorded` is what earlier builds wrote (for a partial build, the
- * records of the paths in scope only); `observed` what is on disk now, per job file; `full`
- * runs every job whatever the records say.
+ * records of the paths in scope only); `observe` what is on disk now; `full` runs every job
+ * whatever the records say.
  */
-export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, observed: ReadonlyMap<string, Observation>, options: { full?: boolean } = {}): BuildPlan {
+export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, observe: Observe, options: { full?: boolean } = {}): BuildPlan {
   const plan: BuildPlan = { work: [], unchanged: [], missing: [], removals: [] };
   const claimed = new Set(jobs.map((job) => job.file));
   const unclaimed: OutputRecord[] = [];
@@ -216,7 +223,7 @@ export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<stri
     }
   }
   for (const job of jobs) {
-    const seen = observed.get(job.file);
+    const seen = observe(job);
     if (!seen?.source) {
       plan.missing.push(job);
       continue;

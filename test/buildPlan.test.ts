@@ -34,6 +34,9 @@ function built(jobs: readonly OutputJob[]): { recorded: Map<string, OutputRecord
   return { recorded, observed };
 }
 
+/** planBuild's question, answered from what built() found. */
+const byFile = (observed: ReadonlyMap<string, Observation>) => (job: OutputJob) => observed.get(job.file);
+
 const reasons = (plan: ReturnType<typeof planBuild>) => plan.work.map((w) => `${w.job.file}: ${w.reason}`).sort();
 
 const Plan = suite('buildPlan: what a build must do');
@@ -56,7 +59,7 @@ Plan('the jobs say what to write and from what: file, page, source, render or co
 Plan('nothing changed: every job is current, nothing removed', () => {
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
-  const plan = planBuild(jobs, recorded, observed);
+  const plan = planBuild(jobs, recorded, byFile(observed));
   assert.equal(plan.work, []);
   assert.is(plan.unchanged.length, jobs.length);
   assert.equal(plan.removals, []);
@@ -67,14 +70,14 @@ Plan('a new page runs as new', () => {
   const { recorded, observed } = built(before);
   const jobs = jobsFor([...ROWS, { path: '/news.html', status: 200, source: 'wiki:News' }]);
   observed.set('news.html', { source: { absolute: '/site/News.md', sig: 's', mtimeMs: 1 }, outputSig: undefined });
-  assert.equal(reasons(planBuild(jobs, recorded, observed)), ['news.html: new']);
+  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), ['news.html: new']);
 });
 
 Plan('an edited source runs with the recorded hash, so an unchanged text writes nothing', () => {
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   observed.set('old.html', { ...observed.get('old.html')!, source: { absolute: '/site/old.html', sig: 'touched', mtimeMs: 2 } });
-  const plan = planBuild(jobs, recorded, observed);
+  const plan = planBuild(jobs, recorded, byFile(observed));
   assert.equal(reasons(plan), ['old.html: source changed']);
   assert.is(plan.work[0]!.previousHash, 'hash:old.html');
   assert.is(plan.work[0]!.outputSig, 'out:old.html');
@@ -83,7 +86,7 @@ Plan('an edited source runs with the recorded hash, so an unchanged text writes 
 Plan('a template change reruns every rendered page and no copy', () => {
   const { recorded, observed } = built(jobsFor(ROWS));
   const jobs = jobsFor(ROWS, { ...TEMPLATE, hash: 'template-2' });
-  assert.equal(reasons(planBuild(jobs, recorded, observed)), [
+  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), [
     '_pagemap/404.html: inputs changed',
     '_pagemap/410.html: inputs changed',
     'about/index.html: inputs changed',
@@ -93,7 +96,7 @@ Plan('a template change reruns every rendered page and no copy', () => {
 
 Plan('a removed row: its file goes, because no row owns it', () => {
   const { recorded, observed } = built(jobsFor(ROWS));
-  const plan = planBuild(jobsFor(ROWS.filter((row) => row.path !== '/old.html')), recorded, observed);
+  const plan = planBuild(jobsFor(ROWS.filter((row) => row.path !== '/old.html')), recorded, byFile(observed));
   assert.equal(plan.removals, [{ file: 'old.html', path: '/old.html', reason: 'no 200 row owns it' }]);
   assert.equal(plan.work, []);
 });
@@ -103,7 +106,7 @@ Plan('a page becoming a folder of pages: its old file goes, it runs inside its f
   const { recorded, observed } = built(jobsFor(rows));
   const grown = [...rows, { path: '/Guide/Download', status: 200 as const, source: 'wiki:Download' }];
   for (const file of ['Guide/.pagemap-page', 'Guide/Download']) observed.set(file, { source: { absolute: `/site/${file}.md`, sig: 's', mtimeMs: 1 }, outputSig: undefined });
-  const plan = planBuild(jobsFor(grown), recorded, observed);
+  const plan = planBuild(jobsFor(grown), recorded, byFile(observed));
   assert.equal(plan.removals, [{ file: 'Guide', path: '/Guide', reason: 'its page moved' }]);
   assert.equal(reasons(plan), ['Guide/.pagemap-page: new', 'Guide/Download: new']);
 });
@@ -112,17 +115,17 @@ Plan('an output not written by pagemap is never planned for removal; one changed
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   // public/robots.txt, say, was put there by someone else: no record, so the plan never names it.
-  const plan = planBuild(jobs, recorded, observed);
+  const plan = planBuild(jobs, recorded, byFile(observed));
   assert.not.ok(plan.removals.some((removal) => removal.file === 'robots.txt'));
   observed.set('index.html', { ...observed.get('index.html')!, outputSig: 'edited by hand' });
-  assert.equal(reasons(planBuild(jobs, recorded, observed)), ['index.html: output changed']);
+  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), ['index.html: output changed']);
 });
 
 Plan('a missing source is listed apart; --full runs everything else', () => {
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   observed.set('about/index.html', { source: undefined, outputSig: 'out:about/index.html' });
-  const plan = planBuild(jobs, recorded, observed, { full: true });
+  const plan = planBuild(jobs, recorded, byFile(observed), { full: true });
   assert.equal(plan.missing.map((job) => job.file), ['about/index.html']);
   assert.ok(plan.work.every((w) => w.reason === 'forced'));
   assert.is(plan.work.length, jobs.length - 1);
@@ -132,7 +135,7 @@ Plan('a file a killed build was about to create (recorded, never finished) runs 
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   recorded.set('index.html', { file: 'index.html', path: '/index.html', inputKey: '', sourceSig: '', sourceHash: '', outputSig: '' });
-  assert.equal(reasons(planBuild(jobs, recorded, observed)), ['index.html: new']);
+  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), ['index.html: new']);
 });
 
 Plan('hashParts hashes its parts length-prefixed, small or big: the keys earlier builds recorded stay valid', () => {

@@ -25,7 +25,7 @@ import type { ValidRow } from '../core/pageRow.js';
 import { SourceLocator, joinUnder, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheRows, type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
-import { type BuildPlan, type Observation, type Observe, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild, reasonToRun } from './buildPlan.js';
+import { type BuildPlan, type Jobs, type Observation, type Observe, type OutputJob, type PlannedWork, type SourceRef, outputsForMap, pageJob, planBuild, reasonToRun } from './buildPlan.js';
 import type { ProduceRequest } from './pageRenderer.js';
 import { type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
 import { type SiteFilesOutcome, addPageDate, pageDatesFromRecords, releaseTakenSiteFiles, sitemapPages, writeSiteFiles, writtenSiteFiles } from './siteFiles.js';
@@ -317,7 +317,7 @@ export class SiteBuilder {
   }
 
   /** The whole map: every output it calls for, against everything earlier builds recorded. */
-  private scopeWhole(rows: readonly ValidRow[], assets: readonly string[]): { jobs: OutputJob[]; recorded: Map<string, OutputRecord> } {
+  private scopeWhole(rows: readonly ValidRow[], assets: readonly string[]): { jobs: Jobs; recorded: Map<string, OutputRecord> } {
     return { jobs: outputsForMap(rows, this.template, assets).jobs, recorded: this.store.outputs() };
   }
 
@@ -409,11 +409,11 @@ export class SiteBuilder {
     options: BuildOptions & { renderer?: RenderService },
   ): Promise<{ report: BuildReport; written: OutputRecord[]; removedFiles: string[] }> {
     const { config, store } = this;
-    const counts: Record<Outcome, number> = { written: 0, unchanged: plan.unchanged.length, removed: 0, failed: 0 };
+    const counts: Record<Outcome, number> = { written: 0, unchanged: plan.unchanged, removed: 0, failed: 0 };
     const failures: BuildFailure[] = [];
     const written: OutputRecord[] = [];
     const removedFiles: string[] = [];
-    let done = plan.unchanged.length;
+    let done = plan.unchanged;
     const progress = () => options.onProgress?.(++done, total);
     const remove = async (file: string) => {
       await removeOutput(config.publicDir, file);

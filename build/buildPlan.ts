@@ -73,9 +73,19 @@ export interface Removal {
 
 export interface BuildPlan {
   work: PlannedWork[];
-  unchanged: OutputJob[];
+  /** How many jobs are current (not kept: a whole build's are most of its jobs). */
+  unchanged: number;
   missing: OutputJob[];
   removals: Removal[];
+}
+
+/**
+ * Jobs that may be iterated more than once: an array, or a whole map's jobs, made anew each
+ * time, so a build keeps none of the jobs it finds current (at 100,000 pages they were most of
+ * what every young collection copied).
+ */
+export interface Jobs extends Iterable<OutputJob> {
+  readonly length: number;
 }
 
 /** The public/ file of one of pagemap's own assets. */
@@ -174,11 +184,19 @@ export function siteJobs(template: TemplateShape, assets: readonly string[]): Ou
 }
 
 /** Every output the map calls for: a job per 200 row, and pagemap's own files. */
-export function outputsForMap(rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[], template: TemplateShape, assets: readonly string[]): { jobs: OutputJob[]; pages: PathIndex } {
+export function outputsForMap(rows: readonly Pick<PageRow, 'path' | 'status' | 'source'>[], template: TemplateShape, assets: readonly string[]): { jobs: Jobs; pages: PathIndex } {
   const served = rows.filter((row) => row.status === 200);
   const pages = new PathIndex(served.map((row) => row.path));
   const folderCrumbs = new Map<string, string>();
-  return { jobs: [...served.map((row) => pageJob(row, template, pages, folderCrumbs)), ...siteJobs(template, assets)], pages };
+  const ownJobs = siteJobs(template, assets);
+  const jobs: Jobs = {
+    length: served.length + ownJobs.length,
+    *[Symbol.iterator]() {
+      for (const row of served) yield pageJob(row, template, pages, folderCrumbs);
+      yield* ownJobs;
+    },
+  };
+  return { jobs, pages };
 }
 
 /** Why a job whose source is there must run, or undefined when its output is current. */
@@ -209,20 +227,11 @@ export type Observe = (job: OutputJob) => Observation | undefined;
  * records of the paths in scope only); `observe` what is on disk now; `full` runs every job
  * whatever the records say.
  */
-export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<string, OutputRecord>, observe: Observe, options: { full?: boolean } = {}): BuildPlan {
-  const plan: BuildPlan = { work: [], unchanged: [], missing: [], removals: [] };
-  const claimed = new Set(jobs.map((job) => job.file));
-  const unclaimed: OutputRecord[] = [];
-  for (const [file, record] of recorded) if (!claimed.has(file)) unclaimed.push(record);
-  if (unclaimed.length) {
-    const pathsPlanned = new Set(jobs.map((job) => job.path));
-    // Removed last-first, so a folder's files go before the folder could be wanted as a file
-    // (only the unclaimed are sorted: usually none, where sorting every record took a no-op's time).
-    for (const { file, path } of unclaimed.sort((a, b) => (a.file < b.file ? 1 : a.file > b.file ? -1 : 0))) {
-      plan.removals.push({ file, path, reason: path && pathsPlanned.has(path) ? 'its page moved' : 'no 200 row owns it' });
-    }
-  }
+export function planBuild(jobs: Jobs, recorded: ReadonlyMap<string, OutputRecord>, observe: Observe, options: { full?: boolean } = {}): BuildPlan {
+  const plan: BuildPlan = { work: [], unchanged: 0, missing: [], removals: [] };
+  const claimed = new Set<string>();
   for (const job of jobs) {
+    claimed.add(job.file);
     const seen = observe(job);
     if (!seen?.source) {
       plan.missing.push(job);
@@ -230,10 +239,20 @@ export function planBuild(jobs: readonly OutputJob[], recorded: ReadonlyMap<stri
     }
     const previous = recorded.get(job.file);
     const reason = reasonToRun(job, previous, seen, options.full === true);
-    if (reason === undefined) plan.unchanged.push(job);
+    if (reason === undefined) plan.unchanged++;
     else if (reason === 'source changed') plan.work.push({ job, reason, source: seen.source, previousHash: previous!.sourceHash, outputSig: seen.outputSig });
     else if (reason === 'inputs changed' && previous!.outputSig === seen.outputSig) plan.work.push({ job, reason, source: seen.source, rewrapHash: previous!.sourceHash });
     else plan.work.push({ job, reason, source: seen.source });
+  }
+  const unclaimed: OutputRecord[] = [];
+  for (const [file, record] of recorded) if (!claimed.has(file)) unclaimed.push(record);
+  if (unclaimed.length) {
+    const pathsPlanned = new Set(Array.from(jobs, (job) => job.path));
+    // Removed last-first, so a folder's files go before the folder could be wanted as a file
+    // (only the unclaimed are sorted: usually none, where sorting every record took a no-op's time).
+    for (const { file, path } of unclaimed.sort((a, b) => (a.file < b.file ? 1 : a.file > b.file ? -1 : 0))) {
+      plan.removals.push({ file, path, reason: path && pathsPlanned.has(path) ? 'its page moved' : 'no 200 row owns it' });
+    }
   }
   return plan;
 }

@@ -248,7 +248,7 @@ export class SiteBuilder {
     const started = performance.now();
     const isWhole = options.paths === undefined;
     if (isWhole && this.wholeBuildsApart) return { ...(await this.buildApart(options)), elapsedMs: performance.now() - started };
-    // The pages' rows, jobs and plan (~170 MB live at 100,000 pages) are gone by
+    // The pages' rows, records and plan (~100 MB at 100,000 pages) are gone by
     // the time the site files and the Apache map are made: buildPages keeps them to itself.
     const report = await this.buildPages(options, isWhole);
     const siteFiles = isWhole || options.siteFiles ? await this.writeSiteFiles(report, options, isWhole) : undefined;

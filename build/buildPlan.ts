@@ -247,6 +247,7 @@ export function planBuild(jobs: Jobs, recorded: ReadonlyMap<string, OutputRecord
   const unclaimed: OutputRecord[] = [];
   for (const [file, record] of recorded) if (!claimed.has(file)) unclaimed.push(record);
   if (unclaimed.length) {
+    // The jobs again (a whole map's are made anew): only a build that removes something pays.
     const pathsPlanned = new Set(Array.from(jobs, (job) => job.path));
     // Removed last-first, so a folder's files go before the folder could be wanted as a file
     // (only the unclaimed are sorted: usually none, where sorting every record took a no-op's time).

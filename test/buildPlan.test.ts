@@ -109,6 +109,11 @@ Plan('a page becoming a folder of pages: its old file goes, it runs inside its f
   const plan = planBuild(jobsFor(grown), recorded, byFile(observed));
   assert.equal(plan.removals, [{ file: 'Guide', path: '/Guide', reason: 'its page moved' }]);
   assert.equal(reasons(plan), ['Guide/.pagemap-page: new', 'Guide/Download: new']);
+  // The same with a whole map's jobs as a build gets them, made as they are iterated: planning
+  // goes through them twice when something is removed, and the second time must see them all.
+  const made = planBuild(outputsForMap(grown, TEMPLATE, []).jobs, recorded, byFile(observed));
+  assert.equal(made.removals, plan.removals);
+  assert.equal(reasons(made), reasons(plan));
 });
 
 Plan('an output not written by pagemap is never planned for removal; one changed behind its back is rewritten', () => {

@@ -195,6 +195,8 @@ export class SiteBuilder {
   private readonly keepRenderer: boolean;
   private readonly wholeBuildsApart: boolean;
   private readonly limits: RenderLimits;
+  /** Each source tree's folder (looked up for every page a build plans). */
+  private readonly roots: Readonly<Record<SourceRef['tree'], string>>;
   private readonly sitemapMaxUrls: number | undefined;
   /**
    * Page path → its source's mtime, for every page built, as the records say: set by a whole
@@ -211,6 +213,7 @@ export class SiteBuilder {
     this.keepRenderer = options.keepRenderer ?? false;
     this.wholeBuildsApart = options.wholeBuildsApart ?? false;
     this.limits = { timeoutMs: config.renderTimeoutSeconds * 1000, memoryMb: config.renderMemoryMb };
+    this.roots = { wiki: config.wikiDir, legacy: config.legacyDir, templates: config.templatesDir, assets: join(config.templatesDir, 'assets') };
     this.sitemapMaxUrls = options.sitemapMaxUrls;
   }
 
@@ -346,8 +349,7 @@ export class SiteBuilder {
   }
 
   private rootOf(source: SourceRef): string {
-    const { config } = this;
-    return { wiki: config.wikiDir, legacy: config.legacyDir, templates: config.templatesDir, assets: join(config.templatesDir, 'assets') }[source.tree];
+    return this.roots[source.tree];
   }
 
   /**

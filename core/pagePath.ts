@@ -23,6 +23,14 @@ const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 // C0 and DEL never belong in a path, a file name or a header. C1 (U+0080–U+009F) does: an old
 // wiki's page names in mojibake (UTF-8 read as Latin-1) are full of it, and it is valid Unicode.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * A relative path problemWithRelativePath accepts without looking further: segments of
+ * printable ASCII other than `/`, `\\`, `:` and a few more, none starting with a dot (so no
+ * `.` or `..`), none empty or longer than MAX_SEGMENT_BYTES.
+ */
+const PLAIN_CHARACTER = "\\w\\- ~()+,=@'!$&;[\\]{}#%^";
+const PLAIN_SEGMENT = `[${PLAIN_CHARACTER}][${PLAIN_CHARACTER}.]{0,${MAX_SEGMENT_BYTES - 1}}`;
+const PLAIN_RELATIVE_PATH = new RegExp(`^${PLAIN_SEGMENT}(?:/${PLAIN_SEGMENT})*$`);
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -70,6 +78,8 @@ export function percentDecode(text: string): string {
 
 /** Why a relative source path (a wiki name or a legacy file) is unsafe, or undefined when it is fine. */
 export function problemWithRelativePath(rel: string): string | undefined {
+  // Most paths a build checks (one a page) are plain ASCII and pass every test below at once.
+  if (PLAIN_RELATIVE_PATH.test(rel)) return undefined;
   if (rel === '') return 'is empty';
   if (!rel.isWellFormed()) return 'is not valid Unicode';
   if (CONTROL.test(rel)) return 'contains a control character';

@@ -187,7 +187,7 @@ class FolderGroups {
       this.owners.delete(path);
       byWatcher.set(watcher, [...(byWatcher.get(watcher) ?? []), path]);
     }
-    const stillOwned = new Set([...this.owners.values()].map((owned) => owned.watcher));
+    const stillOwned = this.watchers();
     for (const [watcher, paths] of byWatcher) void (stillOwned.has(watcher) ? watcher.unwatch(paths) : watcher.close());
   }
 
@@ -202,21 +202,25 @@ class FolderGroups {
   }
 
   /**
-   * Whether the folder watched at `path` is still the one there: false when it is gone, or
-   * another folder took its place in one go (deleted and made again, as a checkout does —
-   * chokidar does not notice, and the old folder's watch hears nothing more); undefined for
-   * a path not watched.
+   * Whether the folder watched at `path` is still the one there, given what is there now
+   * (folderIdentity): false when it is gone, or another folder took its place in one go
+   * (deleted and made again, as a checkout does — chokidar does not notice, and the old
+   * folder's watch hears nothing more); undefined for a path not watched.
    */
-  isStillThere(path: string): boolean | undefined {
+  isStillThere(path: string, identity: string | undefined): boolean | undefined {
     const owned = this.owners.get(path);
     if (!owned) return undefined;
-    const identity = folderIdentity(path);
     return identity !== undefined && identity === owned.identity;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...new Set([...this.owners.values()].map((owned) => owned.watcher))].map((watcher) => watcher.close()));
+    await Promise.all([...this.watchers()].map((watcher) => watcher.close()));
     this.owners.clear();
+  }
+
+  /** Every watcher that owns a folder. */
+  private watchers(): Set<FSWatcher> {
+    return new Set([...this.owners.values()].map((owned) => owned.watcher));
   }
 }
 
@@ -341,10 +345,11 @@ export class SiteWatcher {
     if (!name) return void ((this.pending.map = true), this.schedule());
     if (basename(name).startsWith('.')) return;
     const path = join(folder, name);
-    const isStillThere = this.groups?.isStillThere(path);
+    const identity = folderIdentity(path);
+    const isStillThere = this.groups?.isStillThere(path, identity);
     if (isStillThere === false) this.onFolderGone(path);
     // A folder not watched (yet): chokidar says so too, unless it was replaced in one go.
-    if (isStillThere !== true && folderIdentity(path) !== undefined) return this.onNewFolder(path);
+    if (isStillThere !== true && identity !== undefined) return this.onNewFolder(path);
     if (isStillThere === undefined) this.onFileEvent('change', path);
   }
 

@@ -44,6 +44,9 @@ interface PeakRun {
   peakMb: number | undefined;
 }
 
+/** A build run, with the time its own report gives ("built … in"). */
+type TimedBuild = PeakRun & { inBuildMs: number };
+
 /** The kB figure of one line of /proc/PID/status (VmHWM, VmRSS), in MB. */
 async function statusMb(pid: number, key: string): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
@@ -215,9 +218,9 @@ interface SizeResult {
   rows: number;
   importMs: number;
   importPeak: number | undefined;
-  cold: PeakRun & { inBuildMs: number };
-  noop: PeakRun & { inBuildMs: number };
-  edit: PeakRun & { inBuildMs: number };
+  cold: TimedBuild;
+  noop: TimedBuild;
+  edit: TimedBuild;
   serve: ServeFigures;
   misses: MissFigures | undefined;
 }
@@ -226,7 +229,7 @@ interface SizeResult {
 const REBUILD_ROUNDS = 3;
 
 /** The median wall and in-build times of some runs, with the highest peak. */
-function medianRun(runs: readonly (PeakRun & { inBuildMs: number })[]): PeakRun & { inBuildMs: number } {
+function medianRun(runs: readonly TimedBuild[]): TimedBuild {
   const peaks = runs.map((run) => run.peakMb).filter((mb) => mb !== undefined);
   return {
     ms: median(runs.map((run) => run.ms)),
@@ -236,7 +239,7 @@ function medianRun(runs: readonly (PeakRun & { inBuildMs: number })[]): PeakRun 
   };
 }
 
-function inBuild(run: PeakRun, expectWritten: (written: number) => boolean, what: string): PeakRun & { inBuildMs: number } {
+function inBuild(run: PeakRun, expectWritten: (written: number) => boolean, what: string): TimedBuild {
   const match = REPORT.exec(run.stderr);
   if (!match) throw new BenchError(`${what}: no build report:\n${run.stderr}`);
   if (!expectWritten(Number(match[3]))) throw new BenchError(`${what}: unexpected count written:\n${run.stderr}`);
@@ -258,8 +261,8 @@ async function measureSize(root: string, pages: number, log: (line: string) => v
   const cold = inBuild(await runWithPeak([CLI, 'build'], dir), (written) => written >= expected, 'cold build');
   // The no-op and the edit are short enough to repeat, alternating: their ratios to each other
   // and to the cold build are targets, and one run of each is at the mercy of this machine's load.
-  const noops: (PeakRun & { inBuildMs: number })[] = [];
-  const edits: (PeakRun & { inBuildMs: number })[] = [];
+  const noops: TimedBuild[] = [];
+  const edits: TimedBuild[] = [];
   for (let round = 1; round <= REBUILD_ROUNDS; round++) {
     log(`scale: no-op rebuild (${round} of ${REBUILD_ROUNDS})`);
     noops.push(inBuild(await runWithPeak([CLI, 'build'], dir), (written) => written === 0, 'no-op rebuild'));

@@ -8,7 +8,7 @@
  */
 import { type Hash, createHash, hash as oneShotHash } from 'node:crypto';
 import { ASSET_PREFIX, outputFileFor } from '../core/pagePath.js';
-import type { OutputRecord } from '../core/pageMap.js';
+import { type OutputRecord, outputFingerprint } from '../core/pageMap.js';
 import { type PageRow, parseSource } from '../core/pageRow.js';
 import { type HasPage, type NavSection, breadcrumbShape } from './template.js';
 
@@ -77,6 +77,51 @@ export interface BuildPlan {
   unchanged: number;
   missing: OutputJob[];
   removals: Removal[];
+  /** The records of the files that run, are missing or go: all the build needs of the records besides the fingerprints. */
+  recorded: Map<string, OutputRecord>;
+}
+
+/**
+ * What earlier builds recorded, as planning reads it: each file's fingerprint
+ * (outputFingerprint), which is all a current output needs, and whole records only for the
+ * files that are not current, read in one go once planning knows them. At 100,000 pages the
+ * whole records, read up front, were half a no-op's reading and most of what its young
+ * collections copied.
+ */
+export class RecordedOutputs {
+  constructor(
+    private readonly fingerprints: ReadonlyMap<string, string>,
+    private readonly readRecords: (files: readonly string[]) => Iterable<OutputRecord>,
+  ) {}
+
+  /** From whole records at hand (a partial build's few, a test's). */
+  static of(records: Iterable<OutputRecord>): RecordedOutputs {
+    const byFile = new Map<string, OutputRecord>();
+    for (const record of records) byFile.set(record.file, record);
+    const fingerprints = new Map(Array.from(byFile.values(), (record) => [record.file, outputFingerprint(record)]));
+    return new RecordedOutputs(fingerprints, (files) => files.flatMap((file) => byFile.get(file) ?? []));
+  }
+
+  get size(): number {
+    return this.fingerprints.size;
+  }
+
+  has(file: string): boolean {
+    return this.fingerprints.has(file);
+  }
+
+  fingerprint(file: string): string | undefined {
+    return this.fingerprints.get(file);
+  }
+
+  files(): IterableIterator<string> {
+    return this.fingerprints.keys();
+  }
+
+  /** The whole records of those of `files` that have one, by file. */
+  read(files: readonly string[]): Map<string, OutputRecord> {
+    return new Map(Array.from(this.readRecords(files.filter((file) => this.has(file))), (record) => [record.file, record]));
+  }
 }
 
 /**
@@ -199,6 +244,12 @@ export function outputsForMap(rows: readonly Pick<PageRow, 'path' | 'status' | '
   return { jobs, pages };
 }
 
+/** Whether a job's output is current: recorded with the inputs, output and source the job has now (reasonToRun finds no reason). */
+export function isCurrent(job: OutputJob, seen: Observation, recorded: RecordedOutputs, full: boolean): boolean {
+  if (full || !seen.outputSig || !seen.source) return false;
+  return recorded.fingerprint(job.file) === outputFingerprint({ inputKey: job.inputKey, outputSig: seen.outputSig, sourceSig: seen.source.sig });
+}
+
 /** Why a job whose source is there must run, or undefined when its output is current. */
 export function reasonToRun(job: OutputJob, previous: OutputRecord | undefined, seen: Observation, full: boolean): Reason | undefined {
   return full
@@ -227,31 +278,38 @@ export type Observe = (job: OutputJob) => Observation | undefined;
  * records of the paths in scope only); `observe` what is on disk now; `full` runs every job
  * whatever the records say.
  */
-export function planBuild(jobs: Jobs, recorded: ReadonlyMap<string, OutputRecord>, observe: Observe, options: { full?: boolean } = {}): BuildPlan {
-  const plan: BuildPlan = { work: [], unchanged: 0, missing: [], removals: [] };
+export function planBuild(jobs: Jobs, recorded: RecordedOutputs, observe: Observe, options: { full?: boolean } = {}): BuildPlan {
+  const full = options.full === true;
+  const plan: BuildPlan = { work: [], unchanged: 0, missing: [], removals: [], recorded: new Map() };
   const claimed = new Set<string>();
+  // Those neither missing nor current: their records are read once all are known.
+  const toRun: { job: OutputJob; seen: Observation; source: NonNullable<Observation['source']> }[] = [];
   for (const job of jobs) {
     claimed.add(job.file);
     const seen = observe(job);
-    if (!seen?.source) {
-      plan.missing.push(job);
-      continue;
-    }
-    const previous = recorded.get(job.file);
-    const reason = reasonToRun(job, previous, seen, options.full === true);
-    if (reason === undefined) plan.unchanged++;
-    else if (reason === 'source changed') plan.work.push({ job, reason, source: seen.source, previousHash: previous!.sourceHash, outputSig: seen.outputSig });
-    else if (reason === 'inputs changed' && previous!.outputSig === seen.outputSig) plan.work.push({ job, reason, source: seen.source, rewrapHash: previous!.sourceHash });
-    else plan.work.push({ job, reason, source: seen.source });
+    if (!seen?.source) plan.missing.push(job);
+    else if (isCurrent(job, seen, recorded, full)) plan.unchanged++;
+    else toRun.push({ job, seen, source: seen.source });
   }
-  const unclaimed: OutputRecord[] = [];
-  for (const [file, record] of recorded) if (!claimed.has(file)) unclaimed.push(record);
+  const unclaimed: string[] = [];
+  for (const file of recorded.files()) if (!claimed.has(file)) unclaimed.push(file);
+  plan.recorded = recorded.read([...toRun.map(({ job }) => job.file), ...plan.missing.map((job) => job.file), ...unclaimed]);
+
+  for (const { job, seen, source } of toRun) {
+    const previous = plan.recorded.get(job.file);
+    const reason = reasonToRun(job, previous, seen, full);
+    if (reason === undefined) plan.unchanged++;
+    else if (reason === 'source changed') plan.work.push({ job, reason, source, previousHash: previous!.sourceHash, outputSig: seen.outputSig });
+    else if (reason === 'inputs changed' && previous!.outputSig === seen.outputSig) plan.work.push({ job, reason, source, rewrapHash: previous!.sourceHash });
+    else plan.work.push({ job, reason, source });
+  }
   if (unclaimed.length) {
     // The jobs again (a whole map's are made anew): only a build that removes something pays.
     const pathsPlanned = new Set(Array.from(jobs, (job) => job.path));
     // Removed last-first, so a folder's files go before the folder could be wanted as a file
     // (only the unclaimed are sorted: usually none, where sorting every record took a no-op's time).
-    for (const { file, path } of unclaimed.sort((a, b) => (a.file < b.file ? 1 : a.file > b.file ? -1 : 0))) {
+    for (const file of unclaimed.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))) {
+      const { path } = plan.recorded.get(file)!;
       plan.removals.push({ file, path, reason: path && pathsPlanned.has(path) ? 'its page moved' : 'no 200 row owns it' });
     }
   }

@@ -49,19 +49,22 @@ export function writtenSiteFiles(store: PageMapStore): string[] {
   return writtenFiles(readState(store)).map((file) => '/' + file);
 }
 
+/** What of an output record dates its page. */
+type DatedRecord = Pick<OutputRecord, 'path' | 'sourceSig' | 'outputSig'>;
+
 /**
  * The pages a sitemap lists, page path → its source's mtime: every page output the build has
  * made (a page whose source is missing or failed has none), dated as the build last saw its
  * source — no file is looked at again.
  */
-export function pageDatesFromRecords(records: Iterable<OutputRecord>): Map<string, number> {
+export function pageDatesFromRecords(records: Iterable<DatedRecord>): Map<string, number> {
   const dates = new Map<string, number>();
   for (const record of records) addPageDate(dates, record);
   return dates;
 }
 
 /** Add one output record's page to `dates` (pagemap's own files and outputs about to be written are no pages). */
-export function addPageDate(dates: Map<string, number>, record: OutputRecord): void {
+export function addPageDate(dates: Map<string, number>, record: DatedRecord): void {
   if (record.path === '' || record.outputSig === '') return;
   const mtimeMs = mtimeOfSignature(record.sourceSig);
   if (mtimeMs !== undefined) dates.set(record.path, mtimeMs);

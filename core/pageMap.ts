@@ -12,6 +12,8 @@ import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, v
 import { isPatternPath, patternMatcher } from './patterns.js';
 import { type PatternLookup, loopThrough, prefixRowFor } from './redirects.js';
 
+const SELECT_OUTPUTS = 'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig';
+
 /** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */
 export interface OutputRecord {
   /** The file, relative to public/, with / separators. */
@@ -26,6 +28,15 @@ export interface OutputRecord {
   sourceHash: string;
   /** size:mtime of the written file, to notice a file changed behind the build's back. */
   outputSig: string;
+}
+
+/**
+ * What makes a record's output current, as one string: equal for a job whose inputs, output
+ * and source are as recorded. An unfinished record (empty outputSig) never equals one made
+ * from a file on disk. The outputFingerprints statement joins the same columns the same way.
+ */
+export function outputFingerprint({ inputKey, outputSig, sourceSig }: Pick<OutputRecord, 'inputKey' | 'outputSig' | 'sourceSig'>): string {
+  return `${inputKey} ${outputSig} ${sourceSig}`;
 }
 
 export const SOURCE_KINDS = ['wiki', 'file', 'redirect', 'none'] as const;
@@ -208,8 +219,12 @@ function prepareStatements(db: Database.Database) {
     update: db.prepare('UPDATE pages SET status = @status, source = @source, updated = @now, origin = @origin WHERE path = @path'),
     remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
     removeAll: db.prepare('DELETE FROM pages'),
-    outputs: db.prepare<[], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
-      'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs',
+    outputs: db.prepare<[], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs`),
+    // Keep in step with outputFingerprint.
+    outputFingerprints: db.prepare<[], [string, string]>("SELECT file, input_key || ' ' || output_sig || ' ' || source_sig FROM outputs").raw(),
+    outputsIn: db.prepare<[string], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs WHERE file IN (SELECT value FROM json_each(?))`),
+    outputDates: db.prepare<[], Pick<OutputRecord, 'path' | 'sourceSig' | 'outputSig'>>(
+      "SELECT path, source_sig AS sourceSig, output_sig AS outputSig FROM outputs WHERE path <> '' AND output_sig <> ''",
     ),
     putOutput: db.prepare(
       'INSERT OR REPLACE INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (@file, @path, @inputKey, @sourceSig, @sourceHash, @outputSig)',
@@ -218,9 +233,7 @@ function prepareStatements(db: Database.Database) {
     intendOutput: db.prepare(
       "INSERT OR IGNORE INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (@file, @path, '', '', '', '')",
     ),
-    outputsFor: db.prepare<[string], { file: string; path: string; inputKey: string; sourceSig: string; sourceHash: string; outputSig: string }>(
-      'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig FROM outputs WHERE path = ?',
-    ),
+    outputsFor: db.prepare<[string], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs WHERE path = ?`),
     pathsWithSource: db.prepare<[string], { path: string }>('SELECT path FROM pages WHERE source = ? AND status = 200'),
     // Returns the new count: equal to the batch's count only when the row is new.
     countMiss: db.prepare<[Required<MissRecord>], { count: number }>(
@@ -488,6 +501,21 @@ export class PageMapStore {
 
   outputs(): Map<string, OutputRecord> {
     return new Map(this.statements.outputs.all().map((record) => [record.file, record]));
+  }
+
+  /** Every recorded file → its outputFingerprint: what a no-op rebuild needs of the records, at half the cost of whole ones. */
+  outputFingerprints(): Map<string, string> {
+    return new Map(this.statements.outputFingerprints.all());
+  }
+
+  /** The records of `files` (those that have one), in one query (~6 µs a file at 100,000 records). */
+  outputRecords(files: readonly string[]): OutputRecord[] {
+    return files.length === 0 ? [] : this.statements.outputsIn.all(JSON.stringify(files));
+  }
+
+  /** The page outputs' paths and source signatures (a sitemap's dates), without the rest of their records. */
+  outputDates(): Pick<OutputRecord, 'path' | 'sourceSig' | 'outputSig'>[] {
+    return this.statements.outputDates.all();
   }
 
   /** What the build recorded for one page path (normally one file; two while a page moves). */

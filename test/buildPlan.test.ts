@@ -6,8 +6,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { type Observation, type OutputJob, hashParts, outputsForMap, planBuild } from '../build/buildPlan.js';
-import type { OutputRecord } from '../core/pageMap.js';
+import { type Observation, type OutputJob, RecordedOutputs, hashParts, isCurrent, outputsForMap, planBuild, reasonToRun } from '../build/buildPlan.js';
+import { type OutputRecord, outputFingerprint } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
 
 const TEMPLATE = { hash: 'template-1', nav: [{ title: 'About', href: '/about/' }] };
@@ -32,6 +32,12 @@ function built(jobs: readonly OutputJob[]): { recorded: Map<string, OutputRecord
     observed.set(job.file, { source: { absolute: `/site/${job.source.rel}`, sig: `src:${job.file}`, mtimeMs: 1 }, outputSig: `out:${job.file}` });
   }
   return { recorded, observed };
+}
+
+/** Records as planning takes them; `reads` hears each file whose whole record planning reads. */
+function asRecorded(recorded: ReadonlyMap<string, OutputRecord>, reads: string[] = []): RecordedOutputs {
+  const fingerprints = new Map(Array.from(recorded.values(), (record) => [record.file, outputFingerprint(record)]));
+  return new RecordedOutputs(fingerprints, (files) => (reads.push(...files), files.map((file) => recorded.get(file)!)));
 }
 
 /** planBuild's question, answered from what built() found. */
@@ -59,10 +65,40 @@ Plan('the jobs say what to write and from what: file, page, source, render or co
 Plan('nothing changed: every job is current, nothing removed', () => {
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
-  const plan = planBuild(jobs, recorded, byFile(observed));
+  const plan = planBuild(jobs, asRecorded(recorded), byFile(observed));
   assert.equal(plan.work, []);
   assert.is(plan.unchanged, jobs.length);
   assert.equal(plan.removals, []);
+});
+
+Plan('whole records are read only for the files that run, are missing or go: none when nothing changed', () => {
+  const jobs = jobsFor(ROWS);
+  const { recorded, observed } = built(jobs);
+  const reads: string[] = [];
+  assert.is(planBuild(jobs, asRecorded(recorded, reads), byFile(observed)).unchanged, jobs.length);
+  assert.equal(reads, []);
+  observed.set('old.html', { ...observed.get('old.html')!, source: { absolute: '/site/old.html', sig: 'touched', mtimeMs: 2 } });
+  observed.set('index.html', { ...observed.get('index.html')!, source: undefined });
+  const plan = planBuild(jobsFor(ROWS.filter((row) => row.path !== '/about/index.html')), asRecorded(recorded, reads), byFile(observed));
+  assert.equal(reads.sort(), ['about/index.html', 'index.html', 'old.html']);
+  assert.equal([...plan.recorded.keys()].sort(), reads);
+});
+
+Plan('a fingerprint says current exactly when reasonToRun finds no reason', () => {
+  const job = jobsFor(ROWS)[0]!;
+  const record: OutputRecord = { file: job.file, path: job.path, inputKey: job.inputKey, sourceSig: '10:1', sourceHash: 'h', outputSig: '20:2' };
+  const records = [record, { ...record, inputKey: 'other' }, { ...record, sourceSig: '10:3' }, { ...record, outputSig: '21:2' }, { ...record, outputSig: '' }, { ...record, inputKey: '', sourceSig: '', outputSig: '' }];
+  const source = { absolute: '/site/Home.md', sig: '10:1', mtimeMs: 1 };
+  const sights: Observation[] = [{ source, outputSig: '20:2' }, { source, outputSig: undefined }, { source, outputSig: '' }, { source: { ...source, sig: '10:3' }, outputSig: '20:2' }, { source: undefined, outputSig: '20:2' }];
+  for (const previous of records) {
+    for (const seen of sights) {
+      for (const full of [false, true]) {
+        const expected = seen.source !== undefined && reasonToRun(job, previous, seen, full) === undefined;
+        assert.is(isCurrent(job, seen, asRecorded(new Map([[job.file, previous]])), full), expected, JSON.stringify({ previous, seen, full }));
+      }
+    }
+  }
+  assert.not.ok(isCurrent(job, sights[0]!, asRecorded(new Map()), false), 'no record: never current');
 });
 
 Plan('a new page runs as new', () => {
@@ -70,14 +106,14 @@ Plan('a new page runs as new', () => {
   const { recorded, observed } = built(before);
   const jobs = jobsFor([...ROWS, { path: '/news.html', status: 200, source: 'wiki:News' }]);
   observed.set('news.html', { source: { absolute: '/site/News.md', sig: 's', mtimeMs: 1 }, outputSig: undefined });
-  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), ['news.html: new']);
+  assert.equal(reasons(planBuild(jobs, asRecorded(recorded), byFile(observed))), ['news.html: new']);
 });
 
 Plan('an edited source runs with the recorded hash, so an unchanged text writes nothing', () => {
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   observed.set('old.html', { ...observed.get('old.html')!, source: { absolute: '/site/old.html', sig: 'touched', mtimeMs: 2 } });
-  const plan = planBuild(jobs, recorded, byFile(observed));
+  const plan = planBuild(jobs, asRecorded(recorded), byFile(observed));
   assert.equal(reasons(plan), ['old.html: source changed']);
   assert.is(plan.work[0]!.previousHash, 'hash:old.html');
   assert.is(plan.work[0]!.outputSig, 'out:old.html');
@@ -86,7 +122,7 @@ Plan('an edited source runs with the recorded hash, so an unchanged text writes 
 Plan('a template change reruns every rendered page and no copy', () => {
   const { recorded, observed } = built(jobsFor(ROWS));
   const jobs = jobsFor(ROWS, { ...TEMPLATE, hash: 'template-2' });
-  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), [
+  assert.equal(reasons(planBuild(jobs, asRecorded(recorded), byFile(observed))), [
     '_pagemap/404.html: inputs changed',
     '_pagemap/410.html: inputs changed',
     'about/index.html: inputs changed',
@@ -96,7 +132,7 @@ Plan('a template change reruns every rendered page and no copy', () => {
 
 Plan('a removed row: its file goes, because no row owns it', () => {
   const { recorded, observed } = built(jobsFor(ROWS));
-  const plan = planBuild(jobsFor(ROWS.filter((row) => row.path !== '/old.html')), recorded, byFile(observed));
+  const plan = planBuild(jobsFor(ROWS.filter((row) => row.path !== '/old.html')), asRecorded(recorded), byFile(observed));
   assert.equal(plan.removals, [{ file: 'old.html', path: '/old.html', reason: 'no 200 row owns it' }]);
   assert.equal(plan.work, []);
 });
@@ -106,12 +142,12 @@ Plan('a page becoming a folder of pages: its old file goes, it runs inside its f
   const { recorded, observed } = built(jobsFor(rows));
   const grown = [...rows, { path: '/Guide/Download', status: 200 as const, source: 'wiki:Download' }];
   for (const file of ['Guide/.pagemap-page', 'Guide/Download']) observed.set(file, { source: { absolute: `/site/${file}.md`, sig: 's', mtimeMs: 1 }, outputSig: undefined });
-  const plan = planBuild(jobsFor(grown), recorded, byFile(observed));
+  const plan = planBuild(jobsFor(grown), asRecorded(recorded), byFile(observed));
   assert.equal(plan.removals, [{ file: 'Guide', path: '/Guide', reason: 'its page moved' }]);
   assert.equal(reasons(plan), ['Guide/.pagemap-page: new', 'Guide/Download: new']);
   // The same with a whole map's jobs as a build gets them, made as they are iterated: planning
   // goes through them twice when something is removed, and the second time must see them all.
-  const made = planBuild(outputsForMap(grown, TEMPLATE, []).jobs, recorded, byFile(observed));
+  const made = planBuild(outputsForMap(grown, TEMPLATE, []).jobs, asRecorded(recorded), byFile(observed));
   assert.equal(made.removals, plan.removals);
   assert.equal(reasons(made), reasons(plan));
 });
@@ -120,17 +156,17 @@ Plan('an output not written by pagemap is never planned for removal; one changed
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   // public/robots.txt, say, was put there by someone else: no record, so the plan never names it.
-  const plan = planBuild(jobs, recorded, byFile(observed));
+  const plan = planBuild(jobs, asRecorded(recorded), byFile(observed));
   assert.not.ok(plan.removals.some((removal) => removal.file === 'robots.txt'));
   observed.set('index.html', { ...observed.get('index.html')!, outputSig: 'edited by hand' });
-  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), ['index.html: output changed']);
+  assert.equal(reasons(planBuild(jobs, asRecorded(recorded), byFile(observed))), ['index.html: output changed']);
 });
 
 Plan('a missing source is listed apart; --full runs everything else', () => {
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   observed.set('about/index.html', { source: undefined, outputSig: 'out:about/index.html' });
-  const plan = planBuild(jobs, recorded, byFile(observed), { full: true });
+  const plan = planBuild(jobs, asRecorded(recorded), byFile(observed), { full: true });
   assert.equal(plan.missing.map((job) => job.file), ['about/index.html']);
   assert.ok(plan.work.every((w) => w.reason === 'forced'));
   assert.is(plan.work.length, jobs.length - 1);
@@ -140,7 +176,7 @@ Plan('a file a killed build was about to create (recorded, never finished) runs 
   const jobs = jobsFor(ROWS);
   const { recorded, observed } = built(jobs);
   recorded.set('index.html', { file: 'index.html', path: '/index.html', inputKey: '', sourceSig: '', sourceHash: '', outputSig: '' });
-  assert.equal(reasons(planBuild(jobs, recorded, byFile(observed))), ['index.html: new']);
+  assert.equal(reasons(planBuild(jobs, asRecorded(recorded), byFile(observed))), ['index.html: new']);
 });
 
 Plan('hashParts hashes its parts length-prefixed, small or big: the keys earlier builds recorded stay valid', () => {

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ImportError, InvalidRowError, PagemapError } from '../core/errors.js';
-import { type OutputRecord, PageMapStore, type StoreOptions } from '../core/pageMap.js';
+import { type OutputRecord, PageMapStore, type StoreOptions, outputFingerprint } from '../core/pageMap.js';
 import type { PageRow, Status, ValidRow } from '../core/pageRow.js';
 import { openPageMap } from '../core/site.js';
 import { makeTempSite } from './helpers.js';
@@ -331,6 +331,24 @@ outputs('records, replaces and removes what the build wrote', () =>
     assert.is(store.outputs().get('a.html')!.inputKey, 'k2');
     // Outputs are not pages.
     assert.is(store.count(), 0);
+  }),
+);
+
+outputs('read as the build reads them: fingerprints of all, whole records of some, the pages\' dates', () =>
+  withStore((store) => {
+    const unfinished: OutputRecord = { file: 'new.html', path: '/new.html', inputKey: '', sourceSig: '', sourceHash: '', outputSig: '' };
+    const written = [record('a.html', '/a.html'), { ...record('é "x".html', '/é "x".html', 'k2'), sourceSig: '11:5' }, record('_pagemap/site.css', '')];
+    store.recordOutputs([...written, unfinished], []);
+    // The SQL that joins the columns agrees with outputFingerprint, which joins a job's.
+    assert.equal(store.outputFingerprints(), new Map([...written, unfinished].map((r) => [r.file, outputFingerprint(r)])));
+    assert.is.not(store.outputFingerprints().get('a.html'), store.outputFingerprints().get('é "x".html'));
+    assert.equal(store.outputRecords(['é "x".html', 'never-written.html', 'new.html']).sort((a, b) => (a.file < b.file ? -1 : 1)), [unfinished, written[1]]);
+    assert.equal(store.outputRecords([]), []);
+    // Pages only, and only those written: what a sitemap dates.
+    assert.equal(store.outputDates().sort((a, b) => (a.path < b.path ? -1 : 1)), [
+      { path: '/a.html', sourceSig: '10:1', outputSig: '20:2' },
+      { path: '/é "x".html', sourceSig: '11:5', outputSig: '20:2' },
+    ]);
   }),
 );
 

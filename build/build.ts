@@ -21,7 +21,7 @@ import { boundedMemo } from '../core/boundedMemo.js';
 import type { Config } from '../core/config.js';
 import { isAbsent } from '../core/errors.js';
 import type { OutputRecord, PageMapStore } from '../core/pageMap.js';
-import type { ValidRow } from '../core/pageRow.js';
+import type { PageRow, ValidRow } from '../core/pageRow.js';
 import { SourceLocator, joinUnder, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheRows, type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
@@ -331,8 +331,12 @@ export class SiteBuilder {
    */
   private scopePaths(paths: Iterable<string>): { jobs: OutputJob[]; recorded: RecordedOutputs } {
     const { store } = this;
-    const has = (path: string) => store.getCanonical(path)?.status === 200;
+    // A batch of misses is often one folder's pages: each row and each folder's crumbs are looked up once a build.
+    const rows = new Map<string, PageRow | undefined>();
+    const rowAt = (path: string) => (rows.has(path) ? rows.get(path) : rows.set(path, store.getCanonical(path)).get(path));
+    const has = (path: string) => rowAt(path)?.status === 200;
     const pages = { has, hasBelow: (path: string) => store.hasPageBelow(path) };
+    const folderCrumbs = new Map<string, string>();
     const targets = new Set<string>();
     for (const path of paths) {
       targets.add(path);
@@ -342,8 +346,8 @@ export class SiteBuilder {
     const records: OutputRecord[] = [];
     for (const path of targets) {
       records.push(...store.outputsFor(path));
-      const row = store.getCanonical(path);
-      if (row?.status === 200) jobs.push(pageJob(row, this.template, pages));
+      const row = rowAt(path);
+      if (row?.status === 200) jobs.push(pageJob(row, this.template, pages, folderCrumbs));
     }
     return { jobs, recorded: RecordedOutputs.of(records) };
   }

@@ -133,6 +133,34 @@ Outputs('breadcrumbs link parents that are pages and name the page', async () =>
   });
 });
 
+Outputs('a build of some paths (a batch of misses) writes the bytes a whole build writes: crumbs of pages sharing a folder, and of its page', async () => {
+  await withBuildSite(async (site, store) => {
+    await site.write({ 'wiki/Guide/Mirrors.md': '# Mirrors\n\nNear you.\n', 'wiki/Guide/Deep/Notes.md': '# Notes\n' });
+    store.applyRows(
+      [
+        { path: '/Guide/Mirrors', status: 200, source: 'wiki:Guide/Mirrors' },
+        { path: '/Guide/Deep/Notes', status: 200, source: 'wiki:Guide/Deep/Notes' },
+      ],
+      'import',
+    );
+    await runBuild(site.config, store);
+    const pub = site.config.publicDir;
+    const files = ['Guide/Download', 'Guide/Mirrors', 'Guide/Deep/Notes', 'Guide/.pagemap-page'];
+    const whole = await Promise.all(files.map((file) => readFile(join(pub, file), 'utf8')));
+    assert.ok(whole[1]!.includes('<a href="/Guide">Guide</a>'), 'the folder is a page: its crumb links it');
+    for (const file of files) await rm(join(pub, file));
+    const builder = await SiteBuilder.open(site.config, store);
+    try {
+      const report = await builder.build({ paths: ['/Guide/Download', '/Guide/Mirrors', '/Guide/Deep/Notes'] });
+      assert.equal(report.failures, []);
+      assert.is(report.counts.written, 4, 'the three and their folder\'s page');
+    } finally {
+      await builder.close();
+    }
+    assert.equal(await Promise.all(files.map((file) => readFile(join(pub, file), 'utf8'))), whole);
+  });
+});
+
 Outputs('a big build renders in worker threads, with the same bytes as a small one, and reports a bad page', async () => {
   await withBuildSite(async (site, store) => {
     const files: Record<string, string> = { 'wiki/Broken.md': '---\ntitle: [oops\n---\n' };

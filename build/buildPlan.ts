@@ -8,7 +8,7 @@
  */
 import { type Hash, createHash, hash as oneShotHash } from 'node:crypto';
 import { ASSET_PREFIX, outputFileFor } from '../core/pagePath.js';
-import { type OutputRecord, outputFingerprint } from '../core/pageMap.js';
+import { type OutputRecord, outputFingerprint } from '../core/outputRecord.js';
 import { type PageRow, parseSource } from '../core/pageRow.js';
 import { type HasPage, type NavSection, breadcrumbShape } from './template.js';
 

@@ -7,37 +7,13 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseError, InvalidRowError, PagemapError } from './errors.js';
+import type { OutputRecord } from './outputRecord.js';
 import { canonicalRowPath, isPrefixPath, pathForExport } from './pagePath.js';
 import { type Origin, type PageRow, type RowInput, type Status, type ValidRow, validateRow } from './pageRow.js';
 import { isPatternPath, patternMatcher } from './patterns.js';
 import { type PatternLookup, loopThrough, prefixRowFor } from './redirects.js';
 
 const SELECT_OUTPUTS = 'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig';
-
-/** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */
-export interface OutputRecord {
-  /** The file, relative to public/, with / separators. */
-  file: string;
-  /** The page path that owns it; empty for assets and error pages. */
-  path: string;
-  /** Hash of everything besides the source bytes that shaped the file (row, template, crumbs). */
-  inputKey: string;
-  /** size:mtime of the source when it was last read, to avoid re-reading it. */
-  sourceSig: string;
-  /** Hash of the source bytes. */
-  sourceHash: string;
-  /** size:mtime of the written file, to notice a file changed behind the build's back. */
-  outputSig: string;
-}
-
-/**
- * What makes a record's output current, as one string: equal for a job whose inputs, output
- * and source are as recorded. An unfinished record (empty outputSig) never equals one made
- * from a file on disk. The outputFingerprints statement joins the same columns the same way.
- */
-export function outputFingerprint({ inputKey, outputSig, sourceSig }: Pick<OutputRecord, 'inputKey' | 'outputSig' | 'sourceSig'>): string {
-  return `${inputKey} ${outputSig} ${sourceSig}`;
-}
 
 export const SOURCE_KINDS = ['wiki', 'file', 'redirect', 'none'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -220,7 +196,7 @@ function prepareStatements(db: Database.Database) {
     remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
     removeAll: db.prepare('DELETE FROM pages'),
     outputs: db.prepare<[], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs`),
-    // Keep in step with outputFingerprint.
+    // Keep in step with outputFingerprint (outputRecord.ts).
     outputFingerprints: db.prepare<[], [string, string]>("SELECT file, input_key || ' ' || output_sig || ' ' || source_sig FROM outputs").raw(),
     outputsIn: db.prepare<[string], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs WHERE file IN (SELECT value FROM json_each(?))`),
     outputDates: db.prepare<[], Pick<OutputRecord, 'path' | 'sourceSig' | 'outputSig'>>(

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { type Observation, type OutputJob, RecordedOutputs, hashParts, isCurrent, outputsForMap, planBuild, reasonToRun } from '../build/buildPlan.js';
-import { type OutputRecord, outputFingerprint } from '../core/pageMap.js';
+import { type OutputRecord, outputFingerprint } from '../core/outputRecord.js';
 import type { ValidRow } from '../core/pageRow.js';
 
 const TEMPLATE = { hash: 'template-1', nav: [{ title: 'About', href: '/about/' }] };

@@ -97,6 +97,28 @@ export type WholeBuildAnswer = { progress: [done: number, total: number] } | { r
 /** Pages put in p-limit's queue at a time (it runs `concurrency` of them at once). */
 const WORK_SLICE = 4096;
 
+/** Pages a first build plans at a time (executeFirstBuild). */
+const PLAN_SLICE = 512;
+
+/** What execute() did. */
+interface Executed {
+  report: BuildReport;
+  written: OutputRecord[];
+  removedFiles: string[];
+}
+
+/** Two executions of one build (a first build's head start and the rest) as one. */
+function joinExecuted(a: Executed, b: Executed): Executed {
+  const counts = { ...a.report.counts };
+  for (const outcome of Object.keys(counts) as Outcome[]) counts[outcome] += b.report.counts[outcome];
+  const failures = [...a.report.failures, ...b.report.failures].sort((x, y) => (x.path < y.path ? -1 : 1));
+  return {
+    report: { ...a.report, counts, rewrapped: a.report.rewrapped + b.report.rewrapped, failures, warnings: [...a.report.warnings, ...b.report.warnings] },
+    written: [...a.written, ...b.written],
+    removedFiles: [...a.removedFiles, ...b.removedFiles],
+  };
+}
+
 /** The build state key under which the Apache files last written are recorded. */
 const APACHE_STATE_KEY = 'apache';
 
@@ -305,10 +327,18 @@ export class SiteBuilder {
     try {
       // A site file whose path the map now claims goes first: a page may be written there.
       const release = isWhole ? await releaseTakenSiteFiles(config.publicDir, store, (path) => this.isTaken(path)).then(() => undefined, (error: unknown) => error as Error) : undefined;
-      const plan = planBuild(jobs, recorded, this.observer(recorded, options.full === true, onRenderFound), { full: options.full });
-      const done = await this.execute(plan, jobs.length, { ...options, renderer: early });
+      const observe = this.observer(recorded, options.full === true, onRenderFound);
+      const executing = { ...options, renderer: early, finished: { count: 0 } };
+      let done: Executed;
+      if (early && recorded.size === 0) {
+        done = await this.executeFirstBuild(jobs, recorded, observe, executing);
+        this.notePageDates(isWhole, new Map(), done.written, done.removedFiles);
+      } else {
+        const plan = planBuild(jobs, recorded, observe, { full: options.full });
+        done = await this.execute(plan, jobs.length, executing);
+        this.notePageDates(isWhole, plan.recorded, done.written, done.removedFiles);
+      }
       report = done.report;
-      this.notePageDates(isWhole, plan.recorded, done.written, done.removedFiles);
       if (release) {
         report.counts.failed++;
         report.failures.push({ path: '/sitemap.xml', message: `cannot remove a site file the map now claims: ${release.message}`, isMissingSource: false });
@@ -404,23 +434,46 @@ export class SiteBuilder {
   }
 
   /**
+   * A first build (nothing recorded: nothing to compare or remove) planned a slice at a time,
+   * each slice carried out while the next is planned, at most two ahead of the workers: they
+   * render from the first slice on instead of waiting for the whole plan (~45 µs a page at
+   * 4,000 pages, where they sat idle ~0.2 s), and nothing is queued wholesale.
+   */
+  private async executeFirstBuild(jobs: Jobs, recorded: RecordedOutputs, observe: Observe, options: Parameters<SiteBuilder['execute']>[2]): Promise<Executed> {
+    const pending = jobs[Symbol.iterator]();
+    const executions: Promise<Executed>[] = [];
+    let inFlight = 0;
+    let wake: (() => void) | undefined;
+    for (;;) {
+      const slice: OutputJob[] = [];
+      for (let next = pending.next(); !next.done; next = pending.next()) if (slice.push(next.value) === PLAN_SLICE) break;
+      if (slice.length === 0) break;
+      inFlight++;
+      const execution = this.execute(planBuild(slice, recorded, observe, { full: options.full }), jobs.length, options).finally(() => (inFlight--, wake?.()));
+      execution.catch(() => undefined); // awaited below with the rest; a failure meanwhile is not unhandled
+      executions.push(execution);
+      while (inFlight >= 2) await new Promise<void>((resolve) => (wake = resolve));
+      // Two turns: in the first the slice's pages reach the pool, which posts them at the end of it.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    }
+    return (await Promise.all(executions)).reduce(joinExecuted);
+  }
+
+  /**
    * Carry the plan out: removals first (a page that moves into a folder frees its old name),
    * then the work, bounded by p-limit, and the result recorded in one transaction. A failing
    * job is reported and its old output removed, so a page whose source is gone or broken is
    * never served stale.
    */
-  private async execute(
-    plan: BuildPlan,
-    total: number,
-    options: BuildOptions & { renderer?: RenderService },
-  ): Promise<{ report: BuildReport; written: OutputRecord[]; removedFiles: string[] }> {
+  private async execute(plan: BuildPlan, total: number, options: BuildOptions & { renderer?: RenderService; finished: { count: number } }): Promise<Executed> {
     const { config, store } = this;
     const counts: Record<Outcome, number> = { written: 0, unchanged: plan.unchanged, removed: 0, failed: 0 };
     const failures: BuildFailure[] = [];
     const written: OutputRecord[] = [];
     const removedFiles: string[] = [];
-    let done = plan.unchanged;
-    const progress = () => options.onProgress?.(++done, total);
+    const { finished } = options;
+    finished.count += plan.unchanged;
+    const progress = () => options.onProgress?.(++finished.count, total);
     const remove = async (file: string) => {
       await removeOutput(config.publicDir, file);
       removedFiles.push(file);

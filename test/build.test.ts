@@ -185,6 +185,29 @@ Outputs('a big build renders in worker threads, with the same bytes as a small o
   });
 });
 
+Outputs('a first build bigger than a planning slice: every page once, progress to the total, failures from any slice, all recorded', async () => {
+  await withBuildSite(async (site, store) => {
+    const files: Record<string, string> = { 'wiki/late/Broken.md': '---\ntitle: [oops\n---\n' };
+    const rows: ValidRow[] = [];
+    for (let i = 0; i < 1300; i++) {
+      files[`wiki/s${Math.floor(i / 100)}/p${i}.md`] = `# Page ${i}\n`;
+      rows.push({ path: `/s${Math.floor(i / 100)}/p${i}.html`, status: 200, source: `wiki:s${Math.floor(i / 100)}/p${i}` });
+    }
+    // Planned last (paths in order): a broken page and a missing one in the last slice.
+    rows.push({ path: '/zz/broken.html', status: 200, source: 'wiki:late/Broken' }, { path: '/zz/missing.html', status: 200, source: 'wiki:late/Missing' });
+    await site.write(files);
+    store.applyRows(rows, 'import');
+    const progress: number[] = [];
+    const report = await runBuild(site.config, store, { onProgress: (done, total) => (assert.is(total, 1302 + 6 + 6), progress.push(done)) });
+    assert.equal(report.failures.map((f) => f.path), ['/zz/broken.html', '/zz/missing.html']);
+    assert.is(report.counts.written, 1300 + 6 + 6, 'the pages, the site\'s own 6 and its 4 assets and 2 error pages');
+    assert.equal(progress, Array.from({ length: 1314 }, (_, i) => i + 1), 'each job counted once, in order');
+    assert.match(await readFile(join(site.config.publicDir, 's12/p1299.html'), 'utf8'), /<h1>Page 1299<\/h1>/);
+    const again = await runBuild(site.config, store);
+    assert.equal([again.counts.written, again.counts.unchanged], [0, 1312], 'every page recorded: the next build writes none');
+  });
+});
+
 /** The site with a templates folder of its own (the shipped page.html with `<body class="v2">`), to edit. */
 async function withOwnTemplates(site: Site): Promise<{ config: Site['config']; templates: string }> {
   const templates = join(site.dir, 'templates');

@@ -107,15 +107,29 @@ interface Executed {
   removedFiles: string[];
 }
 
-/** Two executions of one build (a first build's head start and the rest) as one. */
-function joinExecuted(a: Executed, b: Executed): Executed {
-  const counts = { ...a.report.counts };
-  for (const outcome of Object.keys(counts) as Outcome[]) counts[outcome] += b.report.counts[outcome];
-  const failures = [...a.report.failures, ...b.report.failures].sort((x, y) => (x.path < y.path ? -1 : 1));
+/** How execute() carries a plan out. */
+type ExecuteOptions = BuildOptions & {
+  renderer?: RenderService;
+  /** Jobs finished so far in this build, for onProgress (a first build's slices share it). */
+  finished: { count: number };
+};
+
+/** The executions of one build (a first build's slices) as one. */
+function joinExecuted(executions: readonly Executed[]): Executed {
+  const counts: Record<Outcome, number> = { written: 0, unchanged: 0, removed: 0, failed: 0 };
+  for (const { report } of executions) for (const outcome of Object.keys(counts) as Outcome[]) counts[outcome] += report.counts[outcome];
+  const failures = executions.flatMap(({ report }) => report.failures).sort((a, b) => (a.path < b.path ? -1 : 1));
   return {
-    report: { ...a.report, counts, rewrapped: a.report.rewrapped + b.report.rewrapped, failures, warnings: [...a.report.warnings, ...b.report.warnings] },
-    written: [...a.written, ...b.written],
-    removedFiles: [...a.removedFiles, ...b.removedFiles],
+    report: {
+      pages: 0,
+      counts,
+      rewrapped: executions.reduce((sum, { report }) => sum + report.rewrapped, 0),
+      failures,
+      warnings: executions.flatMap(({ report }) => report.warnings),
+      elapsedMs: 0,
+    },
+    written: executions.flatMap(({ written }) => written),
+    removedFiles: executions.flatMap(({ removedFiles }) => removedFiles),
   };
 }
 
@@ -328,7 +342,7 @@ export class SiteBuilder {
       // A site file whose path the map now claims goes first: a page may be written there.
       const release = isWhole ? await releaseTakenSiteFiles(config.publicDir, store, (path) => this.isTaken(path)).then(() => undefined, (error: unknown) => error as Error) : undefined;
       const observe = this.observer(recorded, options.full === true, onRenderFound);
-      const executing = { ...options, renderer: early, finished: { count: 0 } };
+      const executing: ExecuteOptions = { ...options, renderer: early, finished: { count: 0 } };
       let done: Executed;
       if (early && recorded.size === 0) {
         done = await this.executeFirstBuild(jobs, recorded, observe, executing);
@@ -439,7 +453,7 @@ export class SiteBuilder {
    * render from the first slice on instead of waiting for the whole plan (~45 µs a page at
    * 4,000 pages, where they sat idle ~0.2 s), and nothing is queued wholesale.
    */
-  private async executeFirstBuild(jobs: Jobs, recorded: RecordedOutputs, observe: Observe, options: Parameters<SiteBuilder['execute']>[2]): Promise<Executed> {
+  private async executeFirstBuild(jobs: Jobs, recorded: RecordedOutputs, observe: Observe, options: ExecuteOptions): Promise<Executed> {
     const pending = jobs[Symbol.iterator]();
     const executions: Promise<Executed>[] = [];
     let inFlight = 0;
@@ -456,7 +470,7 @@ export class SiteBuilder {
       // Two turns: in the first the slice's pages reach the pool, which posts them at the end of it.
       await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
     }
-    return (await Promise.all(executions)).reduce(joinExecuted);
+    return joinExecuted(await Promise.all(executions));
   }
 
   /**
@@ -465,7 +479,7 @@ export class SiteBuilder {
    * job is reported and its old output removed, so a page whose source is gone or broken is
    * never served stale.
    */
-  private async execute(plan: BuildPlan, total: number, options: BuildOptions & { renderer?: RenderService; finished: { count: number } }): Promise<Executed> {
+  private async execute(plan: BuildPlan, total: number, options: ExecuteOptions): Promise<Executed> {
     const { config, store } = this;
     const counts: Record<Outcome, number> = { written: 0, unchanged: plan.unchanged, removed: 0, failed: 0 };
     const failures: BuildFailure[] = [];

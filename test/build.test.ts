@@ -200,7 +200,7 @@ Outputs('a first build bigger than a planning slice: every page once, progress t
     const progress: number[] = [];
     const report = await runBuild(site.config, store, { onProgress: (done, total) => (assert.is(total, 1302 + 6 + 6), progress.push(done)) });
     assert.equal(report.failures.map((f) => f.path), ['/zz/broken.html', '/zz/missing.html']);
-    assert.is(report.counts.written, 1300 + 6 + 6, 'the pages, the site\'s own 6 and its 4 assets and 2 error pages');
+    assert.is(report.counts.written, 1300 + 6 + 6, '1,300 pages, the site\'s 6, and pagemap\'s own 2 error pages and 4 assets');
     assert.equal(progress, Array.from({ length: 1314 }, (_, i) => i + 1), 'each job counted once, in order');
     assert.match(await readFile(join(site.config.publicDir, 's12/p1299.html'), 'utf8'), /<h1>Page 1299<\/h1>/);
     const again = await runBuild(site.config, store);

@@ -342,14 +342,15 @@ export class SiteBuilder {
       // A site file whose path the map now claims goes first: a page may be written there.
       const release = isWhole ? await releaseTakenSiteFiles(config.publicDir, store, (path) => this.isTaken(path)).then(() => undefined, (error: unknown) => error as Error) : undefined;
       const observe = this.observer(recorded, options.full === true, onRenderFound);
-      const executing: ExecuteOptions = { ...options, renderer: early, finished: { count: 0 } };
+      const finished = { count: 0 };
       let done: Executed;
       if (early && recorded.size === 0) {
-        done = await this.executeFirstBuild(jobs, recorded, observe, executing);
+        done = await this.executeFirstBuild(jobs, recorded, observe, { ...options, renderer: early, finished });
         this.notePageDates(isWhole, new Map(), done.written, done.removedFiles);
       } else {
         const plan = planBuild(jobs, recorded, observe, { full: options.full });
-        done = await this.execute(plan, jobs.length, executing);
+        // `early` read after planning: the stat pass starts a worker when it finds a page to render.
+        done = await this.execute(plan, jobs.length, { ...options, renderer: early, finished });
         this.notePageDates(isWhole, plan.recorded, done.written, done.removedFiles);
       }
       report = done.report;

@@ -45,6 +45,9 @@ export class RenderError extends PagemapError {
 /** Below this many pages to render, one worker does; more start for bigger builds. */
 export const POOL_THRESHOLD = 150;
 
+/** @internal Render workers started by this thread so far (a test checks a build starts no more than it needs). */
+export let workersStarted = 0;
+
 /** A page handed to a worker whose reply, or death, settles it. */
 interface Task {
   id: number;
@@ -148,6 +151,7 @@ export class RenderPool implements RenderService {
   }
 
   private spawn(): PoolWorker {
+    workersStarted++;
     const progress = new Int32Array(new SharedArrayBuffer(4));
     progress[0] = NOT_RUNNING;
     const setup: WorkerSetup = { template: this.template, progress };

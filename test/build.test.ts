@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { APACHE_CONFIG_FILE, APACHE_DBM_FILE, APACHE_MAP_FILE, apacheMapKey, apacheRowsOf, findHttxt2dbm, renderApacheConfig, renderApacheMap, writeApacheConfig } from '../build/apacheConfig.js';
 import { TEMP_PREFIX } from '../build/atomicWrite.js';
 import { type BuildReport, SiteBuilder, runBuild } from '../build/build.js';
+import { workersStarted } from '../build/renderPool.js';
 import { resolveConfig } from '../core/config.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import type { ValidRow } from '../core/pageRow.js';
@@ -205,6 +206,20 @@ Outputs('a first build bigger than a planning slice: every page once, progress t
     assert.match(await readFile(join(site.config.publicDir, 's12/p1299.html'), 'utf8'), /<h1>Page 1299<\/h1>/);
     const again = await runBuild(site.config, store);
     assert.equal([again.counts.written, again.counts.unchanged], [0, 1312], 'every page recorded: the next build writes none');
+  });
+});
+
+Outputs('a rebuild starts one worker when its stat pass finds a page to render, and uses it; a no-op starts none', async () => {
+  await withBuildSite(async (site, store) => {
+    await runBuild(site.config, store);
+    let before = workersStarted;
+    await runBuild(site.config, store);
+    assert.is(workersStarted - before, 0, 'nothing to render');
+    await writeFile(join(site.config.wikiDir, 'About.md'), '# About us, edited\n');
+    before = workersStarted;
+    const report = await runBuild(site.config, store);
+    assert.is(report.counts.written, 1);
+    assert.is(workersStarted - before, 1, 'the worker the stat pass started renders the page');
   });
 });
 

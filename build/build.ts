@@ -26,7 +26,7 @@ import type { PageRow, ValidRow } from '../core/pageRow.js';
 import { SourceLocator, joinUnder, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheRows, type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
-import { type BuildPlan, type Jobs, type Observation, type Observe, type OutputJob, type PlannedWork, type SourceRef, RecordedOutputs, isCurrent, outputsForMap, pageJob, planBuild } from './buildPlan.js';
+import { type BuildPlan, type Jobs, type Observation, type Observe, type OutputJob, type PlannedWork, type SourceRef, RecordedOutputs, outputsForMap, pageJob, planBuild } from './buildPlan.js';
 import type { ProduceRequest } from './pageRenderer.js';
 import { type RenderLimits, type RenderService, keptPool, poolFor } from './renderPool.js';
 import { type SiteFilesOutcome, addPageDate, pageDatesFromRecords, releaseTakenSiteFiles, sitemapPages, writeSiteFiles, writtenSiteFiles } from './siteFiles.js';
@@ -336,20 +336,20 @@ export class SiteBuilder {
     // everything; else one as soon as the pass finds a page to render (more start if many).
     const renderAll = isWhole && !this.keepRenderer && (options.full || recorded.size === 0);
     let early = renderAll ? poolFor(template, jobs.length, this.limits) : undefined;
-    const onRenderFound = isWhole && !this.keepRenderer ? () => (early ??= keptPool(template, this.limits)) : undefined;
+    const onRun = isWhole && !this.keepRenderer ? (job: OutputJob) => job.render && (early ??= keptPool(template, this.limits)) : undefined;
     let report: BuildReport;
     try {
       // A site file whose path the map now claims goes first: a page may be written there.
       const release = isWhole ? await releaseTakenSiteFiles(config.publicDir, store, (path) => this.isTaken(path)).then(() => undefined, (error: unknown) => error as Error) : undefined;
-      const observe = this.observer(recorded, options.full === true, onRenderFound);
+      const observe = this.observer(recorded, options.full === true);
       const finished = { count: 0 };
       let done: Executed;
       if (early && recorded.size === 0) {
         done = await this.executeFirstBuild(jobs, recorded, observe, { ...options, renderer: early, finished });
         this.notePageDates(isWhole, new Map(), done.written, done.removedFiles);
       } else {
-        const plan = planBuild(jobs, recorded, observe, { full: options.full });
-        // `early` read after planning: the stat pass starts a worker when it finds a page to render.
+        const plan = planBuild(jobs, recorded, observe, { full: options.full, onRun });
+        // `early` read after planning: planning starts a worker when it finds a page to render.
         done = await this.execute(plan, jobs.length, { ...options, renderer: early, finished });
         this.notePageDates(isWhole, plan.recorded, done.written, done.removedFiles);
       }
@@ -404,9 +404,9 @@ export class SiteBuilder {
 
   /**
    * What is on disk for a job now: its source (located safely inside its root) and, where a
-   * record may be trusted, its output. `onRenderFound` hears of the first page to render.
+   * record may be trusted, its output.
    */
-  private observer(recorded: RecordedOutputs, full: boolean, onRenderFound?: () => void): Observe {
+  private observer(recorded: RecordedOutputs, full: boolean): Observe {
     const locator = new SourceLocator();
     return (job) => {
       let source: Observation['source'];
@@ -418,9 +418,7 @@ export class SiteBuilder {
       }
       // An output is only compared with its record; with no record (or --full) it is not looked at.
       const outputSig = !full && recorded.has(job.file) ? signatureOfFileSync(joinUnder(this.config.publicDir, job.file)) : undefined;
-      const seen = { source, outputSig };
-      if (onRenderFound && job.render && source && !isCurrent(job, seen, recorded, full)) (onRenderFound(), (onRenderFound = undefined));
-      return seen;
+      return { source, outputSig };
     };
   }
 

@@ -157,27 +157,33 @@ export function hashParts(...parts: readonly (string | number)[]): string {
   return (hash ? hash.update(joined).digest('hex') : oneShotHash('sha256', joined, 'hex')).slice(0, 32);
 }
 
-/** A sorted list of paths with a fast "does any path lie below this one?" test. */
+/** A sorted list of paths: "is this one of them?" and "does any lie below this one?", each a binary search. */
 export class PathIndex implements PageIndex {
   private readonly sorted: string[];
-  private readonly members: Set<string>;
   constructor(paths: Iterable<string>) {
+    // Sorted by code unit, as the searches compare (the store's order is by UTF-8 byte).
     this.sorted = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    this.members = new Set(this.sorted);
   }
-  // Arrow properties: they are handed around as plain functions (HasPage).
-  readonly has = (path: string): boolean => this.members.has(path);
-  /** Whether some path starts with `path + "/"`. Binary search: O(log n). */
-  readonly hasBelow = (path: string): boolean => {
-    const prefix = path + '/';
+
+  /** The index of the first path not below `key` in sort order. */
+  private firstAtOrAfter(key: string): number {
     let low = 0;
     let high = this.sorted.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.sorted[mid]! < prefix) low = mid + 1;
+      if (this.sorted[mid]! < key) low = mid + 1;
       else high = mid;
     }
-    return low < this.sorted.length && this.sorted[low]!.startsWith(prefix);
+    return low;
+  }
+
+  // Arrow properties: they are handed around as plain functions (HasPage). `has` asks of
+  // folders only, once each a build (no Set of 100,000 paths made for that).
+  readonly has = (path: string): boolean => this.sorted[this.firstAtOrAfter(path)] === path;
+  /** Whether some path starts with `path + "/"`. */
+  readonly hasBelow = (path: string): boolean => {
+    const prefix = path + '/';
+    return this.sorted[this.firstAtOrAfter(prefix)]?.startsWith(prefix) === true;
   };
 }
 
@@ -276,9 +282,10 @@ export type Observe = (job: OutputJob) => Observation | undefined;
  * Decide: each job runs (with its reason), is current, or has no source; each recorded file
  * no job claims is removed. `recorded` is what earlier builds wrote (for a partial build, the
  * records of the paths in scope only); `observe` what is on disk now; `full` runs every job
- * whatever the records say.
+ * whatever the records say; `onRun` hears of each job that will run as soon as it is found
+ * (the build starts a render worker at the first page).
  */
-export function planBuild(jobs: Jobs, recorded: RecordedOutputs, observe: Observe, options: { full?: boolean } = {}): BuildPlan {
+export function planBuild(jobs: Jobs, recorded: RecordedOutputs, observe: Observe, options: { full?: boolean; onRun?: (job: OutputJob) => void } = {}): BuildPlan {
   const full = options.full === true;
   const plan: BuildPlan = { work: [], unchanged: 0, missing: [], removals: [], recorded: new Map() };
   const claimed = new Set<string>();
@@ -289,7 +296,7 @@ export function planBuild(jobs: Jobs, recorded: RecordedOutputs, observe: Observ
     const seen = observe(job);
     if (!seen?.source) plan.missing.push(job);
     else if (isCurrent(job, seen, recorded, full)) plan.unchanged++;
-    else toRun.push({ job, seen, source: seen.source });
+    else (toRun.push({ job, seen, source: seen.source }), options.onRun?.(job));
   }
   const unclaimed: string[] = [];
   for (const file of recorded.files()) if (!claimed.has(file)) unclaimed.push(file);

@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { type Observation, type OutputJob, RecordedOutputs, hashParts, isCurrent, outputsForMap, planBuild, reasonToRun } from '../build/buildPlan.js';
+import { type Observation, type OutputJob, PathIndex, RecordedOutputs, hashParts, isCurrent, outputsForMap, planBuild, reasonToRun } from '../build/buildPlan.js';
 import { type OutputRecord, outputFingerprint } from '../core/outputRecord.js';
 import type { ValidRow } from '../core/pageRow.js';
 
@@ -177,6 +177,15 @@ Plan('a file a killed build was about to create (recorded, never finished) runs 
   const { recorded, observed } = built(jobs);
   recorded.set('index.html', { file: 'index.html', path: '/index.html', inputKey: '', sourceSig: '', sourceHash: '', outputSig: '' });
   assert.equal(reasons(planBuild(jobs, asRecorded(recorded), byFile(observed))), ['index.html: new']);
+});
+
+Plan('the page index answers "is it a page?" and "are there pages below?" by search, whatever the characters', () => {
+  const paths = ['/z', '/a/b', '/a b', '/é/x', '/a', '/😀', '/a-b', '/\uffff'];
+  const index = new PathIndex(paths);
+  for (const path of paths) assert.ok(index.has(path), path);
+  for (const path of ['/', '/a/', '/b', '/é', '/a/b/c', '/😀/x', '']) assert.not.ok(index.has(path), path);
+  assert.equal(['/a', '/a b', '/a-', '/é', '/😀', '/z', '/a/b'].map(index.hasBelow), [true, false, false, true, false, false, false]);
+  assert.not.ok(new PathIndex([]).has('/a'));
 });
 
 Plan('hashParts hashes its parts length-prefixed, small or big: the keys earlier builds recorded stay valid', () => {

@@ -333,7 +333,7 @@ export class SiteBuilder {
     const { jobs, recorded } = isWhole ? this.scopeWhole(rows, await assetNames(config.templatesDir)) : this.scopePaths(options.paths!);
     // Start the workers before the stat pass ends, so loading their modules (~0.15 s) overlaps
     // it instead of following it: all of them now when a first (or --full) whole build renders
-    // everything; else one as soon as the pass finds a page to render (more start if many).
+    // everything; else one as soon as planning finds a page to render (more start if many).
     const renderAll = isWhole && !this.keepRenderer && (options.full || recorded.size === 0);
     let early = renderAll ? poolFor(template, jobs.length, this.limits) : undefined;
     const onRun = isWhole && !this.keepRenderer ? (job: OutputJob) => job.render && (early ??= keptPool(template, this.limits)) : undefined;

@@ -165,7 +165,7 @@ export class PathIndex implements PageIndex {
     this.sorted = [...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  /** The index of the first path not below `key` in sort order. */
+  /** The index of the first path that sorts at or after `key`. */
   private firstAtOrAfter(key: string): number {
     let low = 0;
     let high = this.sorted.length;

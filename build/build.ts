@@ -22,7 +22,7 @@ import type { Config } from '../core/config.js';
 import { isAbsent } from '../core/errors.js';
 import type { OutputRecord } from '../core/outputRecord.js';
 import type { PageMapStore } from '../core/pageMap.js';
-import type { PageRow, ValidRow } from '../core/pageRow.js';
+import type { ValidRow } from '../core/pageRow.js';
 import { SourceLocator, joinUnder, signatureOf } from '../core/sourceFiles.js';
 import { type ApacheRows, type ApacheState, writeApacheConfig } from './apacheConfig.js';
 import { copyFileAtomic, isProcessAlive, removeDeadTempFiles } from './atomicWrite.js';
@@ -377,9 +377,9 @@ export class SiteBuilder {
    */
   private scopePaths(paths: Iterable<string>): { jobs: OutputJob[]; recorded: RecordedOutputs } {
     const { store } = this;
-    // A batch of misses is often one folder's pages: each row and each folder's crumbs are looked up once a build.
-    const rows = new Map<string, PageRow | undefined>();
-    const rowAt = (path: string) => (rows.has(path) ? rows.get(path) : rows.set(path, store.getCanonical(path)).get(path));
+    // A batch of misses is often one folder's pages: each row and each folder's crumbs are looked
+    // up once a build (a batch's paths and their ancestors: no bound needed).
+    const rowAt = boundedMemo((path: string) => store.getCanonical(path), Number.POSITIVE_INFINITY);
     const has = (path: string) => rowAt(path)?.status === 200;
     const pages = { has, hasBelow: (path: string) => store.hasPageBelow(path) };
     const folderCrumbs = new Map<string, string>();

@@ -195,7 +195,6 @@ function prepareStatements(db: Database.Database) {
     update: db.prepare('UPDATE pages SET status = @status, source = @source, updated = @now, origin = @origin WHERE path = @path'),
     remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
     removeAll: db.prepare('DELETE FROM pages'),
-    outputs: db.prepare<[], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs`),
     // Keep in step with outputFingerprint (outputRecord.ts).
     outputFingerprints: db.prepare<[], [string, string]>("SELECT file, input_key || ' ' || output_sig || ' ' || source_sig FROM outputs").raw(),
     outputsIn: db.prepare<[string], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs WHERE file IN (SELECT value FROM json_each(?))`),
@@ -473,10 +472,6 @@ export class PageMapStore {
       for (const row of rows) if (!this.statements.get.get(row.path)) (this.statements.insert.run({ ...row, origin, now, rank: null }), added.push(row));
     }).immediate();
     return added;
-  }
-
-  outputs(): Map<string, OutputRecord> {
-    return new Map(this.statements.outputs.all().map((record) => [record.file, record]));
   }
 
   /** Every recorded file → its outputFingerprint: what a no-op rebuild needs of the records, at half the cost of whole ones. */

@@ -45,13 +45,23 @@ export class SourceLocator {
 
   private realDir(dir: string): string | null {
     let real = this.realDirs.get(dir);
+    if (real === undefined) this.realDirs.set(dir, (real = absentAsNull(() => realpathSync.native(dir))));
+    return real;
+  }
+
+  /**
+   * realDir() of a folder below `root` (normalised), from its parent's: one lstat a folder,
+   * where realpath takes one a component of it (a wiki's folders six deep made that a tenth of
+   * its no-op rebuild). A folder that is a link is resolved whole.
+   */
+  private realDirBelow(root: string, dir: string): string | null {
+    if (dir.length <= root.length) return this.realDir(dir);
+    let real = this.realDirs.get(dir);
     if (real === undefined) {
-      try {
-        real = realpathSync(dir);
-      } catch (error) {
-        if (!isAbsent(error) && (error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
-        real = null;
-      }
+      const cut = dir.lastIndexOf(sep);
+      const parent = this.realDirBelow(root, dir.slice(0, cut));
+      const stats = parent === null ? undefined : absentAsNull(() => lstatSync(dir));
+      real = !stats ? null : stats.isSymbolicLink() ? absentAsNull(() => realpathSync.native(dir)) : stats.isDirectory() ? joinUnder(parent!, dir.slice(cut + 1)) : null;
       this.realDirs.set(dir, real);
     }
     return real;
@@ -79,7 +89,7 @@ export class SourceLocator {
     if (normalRoot === undefined) this.roots.set(root, (normalRoot = join(root, '.')));
     const full = joinUnder(normalRoot, rel);
     const cut = full.lastIndexOf(sep);
-    const dir = this.realDir(cut === 0 ? sep : full.slice(0, cut));
+    const dir = cut === 0 ? this.realDir(sep) : this.realDirBelow(normalRoot, full.slice(0, cut));
     if (base === null || dir === null) return undefined;
     const outside = () => new SourceError(`${what} ${quoteText(rel)} resolves outside its root ${root}`);
     if (dir !== base && !dir.startsWith(base + sep)) throw outside();
@@ -87,7 +97,7 @@ export class SourceLocator {
     let stats = lstatSync(absolute, { throwIfNoEntry: false });
     if (stats?.isSymbolicLink()) {
       try {
-        absolute = realpathSync(absolute);
+        absolute = realpathSync.native(absolute);
       } catch {
         return undefined; // dangling or looping link
       }
@@ -97,6 +107,16 @@ export class SourceLocator {
     if (!stats?.isFile()) return undefined;
     const realRel = sep === '/' ? absolute.slice(base.length + 1) : absolute.slice(base.length + 1).split(sep).join('/');
     return { absolute, realRel, stats, size: stats.size, mtimeMs: stats.mtimeMs, sig: signatureOf(stats) };
+  }
+}
+
+/** What `look` finds, or null when nothing is there (absent, or a loop of links). */
+function absentAsNull<T>(look: () => T): T | null {
+  try {
+    return look();
+  } catch (error) {
+    if (isAbsent(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return null;
+    throw error;
   }
 }
 

@@ -23,7 +23,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { TEMP_PREFIX, writeFileAtomic, writeTempBeside } from './atomicWrite.js';
-import { hashParts } from './buildPlan.js';
+import { hashParts } from './hashParts.js';
 import type { Config } from '../core/config.js';
 import { ASSET_PREFIX, DATA_PREFIX, MAX_PATH_BYTES, MAX_PREFIX_DEPTH, MAX_SEGMENT_BYTES, PREFIX_PAGE_FILE, intEscape, isPrefixPath, locationFor } from '../core/pagePath.js';
 import { TARGET_REFERENCE, checkPattern, isPatternPath, patternMatcher, patternOf } from '../core/patterns.js';

@@ -6,10 +6,10 @@
  * jobs to run and why, which are current, which have no source, and which recorded files no
  * job claims any more and why they go.
  */
-import { type Hash, createHash, hash as oneShotHash } from 'node:crypto';
 import { ASSET_PREFIX, outputFileFor } from '../core/pagePath.js';
 import { type OutputRecord, outputFingerprint } from '../core/outputRecord.js';
 import { type PageRow, parseSource } from '../core/pageRow.js';
+import { hashParts } from './hashParts.js';
 import { type HasPage, type NavSection, breadcrumbShape } from './template.js';
 
 /** Where a job's source lives: a tree of the site, and the file in it. */
@@ -136,25 +136,6 @@ export interface Jobs extends Iterable<OutputJob> {
 /** The public/ file of one of pagemap's own assets. */
 export function assetFile(name: string): string {
   return `${ASSET_PREFIX.slice(1)}/${name}`;
-}
-
-/** Characters beyond which a part is hashed apart from the rest rather than joined to it. */
-const HUGE_PART = 1 << 20;
-
-/** A short stable hash of the given parts (never ambiguous: parts are length-prefixed). */
-export function hashParts(...parts: readonly (string | number)[]): string {
-  // Parts are joined and hashed in one call, without a Hash object (the same bytes as an
-  // update each; a build hashes several per page); a huge one is hashed where it is, not
-  // copied into the join.
-  let hash: Hash | undefined;
-  let joined = '';
-  for (const part of parts) {
-    const text = String(part);
-    joined += `${text.length}:`;
-    if (text.length < HUGE_PART) joined += text;
-    else ((hash ??= createHash('sha256')).update(joined).update(text), (joined = ''));
-  }
-  return (hash ? hash.update(joined).digest('hex') : oneShotHash('sha256', joined, 'hex')).slice(0, 32);
 }
 
 /** A sorted list of paths: "is this one of them?" and "does any lie below this one?", each a binary search. */

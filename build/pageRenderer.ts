@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { MarkdownIt } from 'markdown-it';
 import { writeFileAtomicSync } from './atomicWrite.js';
-import { hashParts } from './buildPlan.js';
+import { hashParts } from './hashParts.js';
 import { createMarkdown, renderWiki } from './markdown.js';
 import { signatureOf } from '../core/sourceFiles.js';
 import { type SiteTemplate, fillBreadcrumbTitle, fillTemplate } from './template.js';

@@ -14,7 +14,7 @@ import type { OutputRecord } from '../core/outputRecord.js';
 import type { PageMapStore } from '../core/pageMap.js';
 import { mtimeOfSignature, signatureOf } from '../core/sourceFiles.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { hashParts } from './buildPlan.js';
+import { hashParts } from './hashParts.js';
 import { SITE_FILE_PATH, type SiteFilesPlan, type SitemapPage } from './sitemap.js';
 
 /** The build state key under which the site files last written are recorded. */

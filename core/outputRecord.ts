@@ -1,7 +1,7 @@
 /**
  * The build's record of one file it wrote, and the fingerprint that says whether it is still
- * current. Apart from the store (pageMap.ts): planning uses both, and render workers load
- * planning (for hashParts) — SQLite has no business in them.
+ * current. Apart from the store (pageMap.ts): planning uses both, and SQLite has no business
+ * in planning.
  */
 
 /** What the build wrote into public/, so it can skip unchanged work and remove only its own files. */

@@ -34,9 +34,9 @@ export function mtimeOfSignature(sig: string): number | undefined {
 /**
  * Finds files inside a root, synchronously: a build stats thousands of sources, and a sync
  * stat costs a fraction of a promise round trip through the thread pool. Folder real paths
- * are cached (one realpath per folder, not per file), so only a file that is itself a
- * symbolic link costs another. Make a new locator for each build or request: the cache
- * assumes folders do not move while it lives.
+ * are cached (one lstat per folder, not per file), so only a file that is itself a symbolic
+ * link costs another. Make a new locator for each build or request: the cache assumes
+ * folders do not move while it lives.
  */
 export class SourceLocator {
   private readonly realDirs = new Map<string, string | null>();

@@ -6,7 +6,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { type Observation, type OutputJob, PathIndex, RecordedOutputs, hashParts, isCurrent, outputsForMap, planBuild, reasonToRun } from '../build/buildPlan.js';
+import { type Observation, type OutputJob, PathIndex, RecordedOutputs, isCurrent, outputsForMap, planBuild, reasonToRun } from '../build/buildPlan.js';
+import { hashParts } from '../build/hashParts.js';
 import { type OutputRecord, outputFingerprint } from '../core/outputRecord.js';
 import type { ValidRow } from '../core/pageRow.js';
 

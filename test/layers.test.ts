@@ -1,8 +1,9 @@
 /**
  * The layers, checked by dependency-cruiser on the TypeScript sources: arrows point one way
  * only, core ← build ← runtime ← cli; no product module imports tests or benchmarks; nothing
- * imports a test; no module cycles. The second test proves the check can fail: it runs the
- * same rules over a small tree with a back arrow of each kind.
+ * imports a test; no module cycles; a render worker loads no planning and no SQLite. The
+ * second test proves the check can fail: it runs the same rules over a small tree with a
+ * back arrow of each kind.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,13 @@ const LAYER_RULES: Rule[] = [
   { name: 'product-without-tests', comment: 'shipped code imports no test or benchmark', severity: 'error', from: { path: PRODUCT }, to: { path: '^(test|bench)/' } },
   { name: 'nothing-imports-a-test', comment: 'a test file is an entry point only', severity: 'error', from: {}, to: { path: '\\.test\\.ts$' } },
   { name: 'no-cycles', comment: 'modules form no cycle', severity: 'error', from: { path: PRODUCT }, to: { circular: true } },
+  {
+    name: 'render-worker-lean',
+    comment: 'a render worker loads neither planning nor the store (SQLite): every worker start would pay for them',
+    severity: 'error',
+    from: { path: '^build/renderWorker\\.ts$' },
+    to: { path: '^(build/buildPlan\\.ts|core/pageMap\\.ts)$|better-sqlite3', reachable: true },
+  },
   { name: 'resolvable', comment: 'every import resolves', severity: 'error', from: {}, to: { couldNotResolve: true } },
 ];
 
@@ -64,6 +72,9 @@ Layers('the check fails on a tree with back arrows, naming each', async () => {
     'test/paths.test.ts': 'export const seen = 1;\n',
     'core/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
     'core/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+    'build/renderWorker.ts': "import { render } from './pageRenderer.js';\nexport const worker = render;\n",
+    'build/pageRenderer.ts': "import { key } from './buildPlan.js';\nexport const render = key;\n",
+    'build/buildPlan.ts': 'export const key = 1;\n',
   };
   try {
     for (const [file, text] of Object.entries(files)) {
@@ -78,6 +89,7 @@ Layers('the check fails on a tree with back arrows, naming each', async () => {
       'product-without-tests: cli/main.ts → test/helper.ts',
       'nothing-imports-a-test: test/helper.ts → test/paths.test.ts',
       'no-cycles: core/a.ts → core/b.ts',
+      'render-worker-lean: build/renderWorker.ts → build/buildPlan.ts',
     ]) {
       assert.ok(found.includes(expected), `${expected}\nfound:\n${found.join('\n')}`);
     }

@@ -179,23 +179,30 @@ export function renderBreadcrumbs(nav: readonly NavSection[], path: string, titl
   return `${folderCrumbs(nav, crumbFolder(path), hasPage)}<span class="here">${escapeHtml(title)}</span>`;
 }
 
-/** Home and the folders down to `folder`, each followed by the separator. */
-function folderCrumbs(nav: readonly NavSection[], folder: string, hasPage: HasPage): string {
-  const labels = labelsOf(nav);
-  let crumbs = `<a href="/">Home</a>${CRUMB_SEPARATOR}`;
-  let dir = '';
-  for (const segment of folder === '' ? [] : folder.slice(1).split('/')) {
-    dir += '/' + segment;
-    const label = escapeHtml(labels.get(dir + '/') ?? labels.get(dir) ?? encodeInvisible(segment));
-    if (hasPage(dir + '/index.html')) crumbs += `<a href="${escapeHtml(encodePath(dir + '/'))}">${label}</a>`;
-    else if (hasPage(dir)) crumbs += `<a href="${escapeHtml(encodePath(dir))}">${label}</a>`;
-    else crumbs += `<span>${label}</span>`;
-    crumbs += CRUMB_SEPARATOR;
+/**
+ * Home and the folders down to `folder`, each followed by the separator. `known`: the crumbs
+ * of folders already made, so a folder adds its own crumb to its parent's.
+ */
+function folderCrumbs(nav: readonly NavSection[], folder: string, hasPage: HasPage, known?: Map<string, string>): string {
+  let crumbs = known?.get(folder);
+  if (crumbs === undefined) {
+    const cut = folder.lastIndexOf('/');
+    crumbs = cut < 0 ? HOME_CRUMB : folderCrumbs(nav, folder.slice(0, cut), hasPage, known) + folderCrumb(labelsOf(nav), folder, hasPage);
+    known?.set(folder, crumbs);
   }
   return crumbs;
 }
 
+/** One folder's crumb and the separator after it: linked when a page answers there (its index, else the bare path). */
+function folderCrumb(labels: ReadonlyMap<string, string>, dir: string, hasPage: HasPage): string {
+  const label = escapeHtml(labels.get(dir + '/') ?? labels.get(dir) ?? encodeInvisible(dir.slice(dir.lastIndexOf('/') + 1)));
+  if (hasPage(dir + '/index.html')) return `<a href="${escapeHtml(encodePath(dir + '/'))}">${label}</a>${CRUMB_SEPARATOR}`;
+  if (hasPage(dir)) return `<a href="${escapeHtml(encodePath(dir))}">${label}</a>${CRUMB_SEPARATOR}`;
+  return `<span>${label}</span>${CRUMB_SEPARATOR}`;
+}
+
 const CRUMB_SEPARATOR = ' <span class="sep">&gt;</span> ';
+const HOME_CRUMB = `<a href="/">Home</a>${CRUMB_SEPARATOR}`;
 
 /** Stands for the page title in a breadcrumb shape; NUL never occurs in a title or a path. */
 const TITLE_SLOT = '\u0000title\u0000';
@@ -208,10 +215,7 @@ export function breadcrumbShape(nav: readonly NavSection[], path: string, hasPag
   if (!folders || path === '/index.html') return renderBreadcrumbs(nav, path, TITLE_SLOT, hasPage);
   // `folders`: the crumbs of each folder so far, for a caller shaping many pages against the
   // same nav and pages — every page in a folder shares them.
-  const folder = crumbFolder(path);
-  let crumbs = folders.get(folder);
-  if (crumbs === undefined) folders.set(folder, (crumbs = folderCrumbs(nav, folder, hasPage)));
-  return `${crumbs}<span class="here">${TITLE_SLOT}</span>`;
+  return `${folderCrumbs(nav, crumbFolder(path), hasPage, folders)}<span class="here">${TITLE_SLOT}</span>`;
 }
 
 export function fillBreadcrumbTitle(shape: string, title: string): string {

@@ -3,10 +3,14 @@ import * as assert from 'uvu/assert';
 import { InvalidRowError } from '../core/errors.js';
 import {
   canonicalPath,
+  encodeInvisible,
   encodePath,
+  encodeSegment,
+  intEscape,
   locationFor,
   pathForExport,
   percentDecode,
+  percentEncode,
   problemWithRelativePath,
   quoteText,
 } from '../core/pagePath.js';
@@ -292,7 +296,7 @@ exported.run();
 
 // ---------------------------------------------------------------------------------------------
 
-const encoded = suite('encodePath, locationFor');
+const encoded = suite('encodePath, locationFor, intEscape, encodeInvisible');
 
 const ENCODED: readonly (readonly [string, string])[] = [
   ['/index.html', '/index.html'],
@@ -333,6 +337,33 @@ encoded('locationFor keeps escapes and URL syntax, encodes the rest', () => {
   ];
   for (const [input, expected] of cases) assert.is(locationFor(input), expected, `locationFor(${JSON.stringify(input)})`);
   assert.is(locationFor('/a b'), locationFor('/a%20b'));
+});
+
+encoded('intEscape writes what mod_rewrite\'s int:escape does (lower-case hex); encodeInvisible encodes control characters only', () => {
+  assert.is(intEscape('/a b/c%d/é/~x_y.html'), '/a%20b/c%25d/%c3%a9/~x_y.html');
+  assert.is(intEscape("/a+b$c,d;e=f&g!h*i'(j):k@l"), "/a+b$c,d;e=f&g!h*i'(j):k@l");
+  assert.is(intEscape('/[x]?#"'), '/%5bx%5d%3f%23%22');
+  assert.is(encodeInvisible('Docs é [x] 100%'), 'Docs é [x] 100%');
+  assert.is(encodeInvisible('a\u0085b\u0001c\u007f'), 'a%C2%85b%01c%7F');
+});
+
+encoded('each encoder, whose text needing no escape comes back as it is, agrees with its rule applied a character at a time', () => {
+  // The rules, written out apart from the code: which characters each leaves bare.
+  const rules: [string, (text: string) => string, (char: string, next: string) => boolean][] = [
+    ['encodeSegment', encodeSegment, (c) => /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/.test(c)],
+    ['encodePath', encodePath, (c) => /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/.test(c)],
+    ['locationFor', locationFor, (c, next) => /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]$/.test(c) || (c === '%' && /^[0-9A-Fa-f]{2}/.test(next))],
+    ['encodeInvisible', encodeInvisible, (c) => !/[\u0000-\u001f\u007f-\u009f]/.test(c)],
+  ];
+  const pieces = ['a', 'Z', '0', '-', '.', '~', '!', "'", '(', '*', ';', '=', ':', '@', '/', '?', '#', '[', ']', '%', '%4', '%41', ' ', '"', '<', '\\', '^', '`', '{', '|', '\u0000', '\u001f', '\u007f', '\u0085', 'é', '€', '😀', '\n'];
+  const random = seededRandom(11);
+  for (let i = 0; i < 5000; i++) {
+    let text = '';
+    for (let n = Math.floor(random() * 8); n > 0; n--) text += pieces[Math.floor(random() * pieces.length)];
+    for (const [name, encode, isBare] of rules) assert.is(encode(text), percentEncode(text, isBare), `${name}(${JSON.stringify(text)})`);
+    const lower = percentEncode(text, (c) => /^[A-Za-z0-9$\-_.+!*'(),:;@&=/~]$/.test(c)).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+    assert.is(intEscape(text), lower, `intEscape(${JSON.stringify(text)})`);
+  }
 });
 
 encoded.run();

@@ -8,7 +8,7 @@
  * it with 1,000 prefix rows, and with 10, 100 and 1,000 pattern rows besides: what those cost
  * the requests that reach them.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APACHE_CONFIG_FILE, findHttxt2dbm } from '../build/apacheConfig.js';
@@ -17,6 +17,7 @@ import { PACKAGE_ROOT, resolveConfig } from '../core/config.js';
 import { PageMapStore } from '../core/pageMap.js';
 import { type RunningApache, findApache, startApache } from '../test/apacheHarness.js';
 import { BenchError, markdownTable, median } from './measure.js';
+import { removeWhenDone } from './scratch.js';
 import { type WrkOptions, pathsScript, requestsPerSecond, wrkVersion } from './wrk.js';
 
 export interface ApacheBenchOptions {
@@ -142,7 +143,7 @@ export async function runApacheBench(options: ApacheBenchOptions): Promise<strin
     for (const site of [...sites.values(), ...patterned.values()]) await site.apache.stop();
     await following?.apache.stop();
     await prefixed?.apache.stop();
-    await rm(root, { recursive: true, force: true });
+    removeWhenDone(root);
   }
   const large = options.sizes[options.sizes.length - 1]!;
   const rows = KINDS.map((kind) => {

@@ -25,7 +25,8 @@ import { CLI, importedSite } from './benchSite.js';
 import { type Competitor, setUpEleventy, setUpHugo, firstLineOf } from './competitors.js';
 import { writeCorpus } from './corpus.js';
 import type { Corpus, CorpusShape } from './corpusFiles.js';
-import { BenchError, countFiles, formatMs, formatRatio, markdownTable, meanFileSize, median, min, timeProcess } from './measure.js';
+import { BenchError, countFiles, describeDisk, formatMs, formatRatio, markdownTable, meanFileSize, median, min, timeProcess } from './measure.js';
+import { removeWhenDone } from './scratch.js';
 import { writeWikiCorpus } from './wikiCorpus.js';
 
 export const TOOLS = ['pagemap', 'hugo', 'eleventy'] as const;
@@ -243,7 +244,7 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
     const meta = {
       date: new Date().toISOString(),
       command: `node dist/bench/run.js --only build ${options.shape === 'wiki' ? '--shape wiki' : `--pages ${options.pages}`} --runs ${options.runs} --warmup ${options.warmup} --tools ${[...options.tools].join(',')}`,
-      machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`, loadBefore, loadAfter: loadavg() },
+      machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`, loadBefore, loadAfter: loadavg(), disk: describeDisk(tmpdir()) },
       versions: {
         node: process.version,
         pagemap: `${(JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version} (${commitOf()})`,
@@ -268,14 +269,14 @@ export async function runBuildBench(options: BuildBenchOptions): Promise<BuildBe
     if (options.keep) log(`kept ${root}`);
     return { markdown, json: { meta, results: recorder.results.map((r) => ({ ...r, median: median(r.samples), min: min(r.samples) })) } };
   } finally {
-    await rm(options.keep ? trash.dir : root, { recursive: true, force: true });
+    removeWhenDone(options.keep ? trash.dir : root);
   }
 }
 
 type Meta = {
   date: string;
   command: string;
-  machine: { nproc: number; cpu: string; memory: string; loadBefore: number[]; loadAfter: number[] };
+  machine: { nproc: number; cpu: string; memory: string; loadBefore: number[]; loadAfter: number[]; disk: string };
   versions: Record<string, string>;
   corpus: {
     shape: CorpusShape;
@@ -350,7 +351,7 @@ function report(meta: Meta, results: readonly ScenarioResult[], corpus: Corpus):
   return [
     `Command: \`${meta.command}\``,
     `Date: ${meta.date}`,
-    `Machine: ${meta.machine.nproc} cores (${meta.machine.cpu}), ${meta.machine.memory}; load average ${load(meta.machine.loadBefore)} before, ${load(meta.machine.loadAfter)} after`,
+    `Machine: ${meta.machine.nproc} cores (${meta.machine.cpu}), ${meta.machine.memory}; load average ${load(meta.machine.loadBefore)} before, ${load(meta.machine.loadAfter)} after; disk: ${meta.machine.disk}`,
     `Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join('; ')}; pagemap concurrency ${meta.pagemapConcurrency} (its default)`,
     `Corpus (shape ${c.shape}): ${c.pages.toLocaleString('en')} Markdown pages (${(c.markdownBytes / 1e6).toFixed(1)} MB, ${(c.markdownBytes / 2 ** 20).toFixed(1)} MiB; largest ${(c.largestPageBytes / 1000).toFixed(1)} kB), ${c.legacyFiles} legacy files (${c.legacyHtmlFiles} .html) copied by every tool, ${c.redirects.toLocaleString('en')} redirect rows, ${c.attachments ? `${c.attachments} attachments without rows (${(c.attachmentBytes / 1e6).toFixed(1)} MB, copied by no tool)` : 'no attachments'}; pagemap map import of it (once, not in the table): ${formatMs(c.pagemapImportMs)} ms`,
     `Corpus shape: ${c.description}`,

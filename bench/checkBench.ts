@@ -6,12 +6,13 @@
  * command exits 1; that is counted, not failed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, importedSite } from './benchSite.js';
 import { writeCorpus } from './corpus.js';
 import { BenchError, markdownTable, median, min, timeProcess } from './measure.js';
+import { removeWhenDone } from './scratch.js';
 
 export interface CheckBenchOptions {
   pages: number;
@@ -50,6 +51,6 @@ export async function runCheckBench(options: CheckBenchOptions): Promise<string>
       ),
     ].join('\n');
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    removeWhenDone(dir);
   }
 }

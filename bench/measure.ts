@@ -3,8 +3,9 @@
  * spawn to exit (wall clock), because that is what a person typing the command waits for.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync, realpathSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface ProcessRun {
   ms: number;
@@ -82,4 +83,31 @@ export function formatMs(ms: number): string {
 
 export function formatRatio(ratio: number): string {
   return `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(2)}×`;
+}
+
+/**
+ * The filesystem `dir` is on, for a report's machine line. ext4 without a journal is named as
+ * such: it will not reuse an inode freed in the last minutes, so for minutes after many files
+ * are deleted, creating one costs up to ~1 ms instead of ~50 µs (BENCHMARKS.md, "What the
+ * slow spells are"), and figures taken minutes apart do not compare.
+ */
+export function describeDisk(dir: string): string {
+  try {
+    const real = realpathSync(dir);
+    // /proc/self/mountinfo: the mount point is the fifth field; after the lone "-", the type and the device.
+    let best: string[] | undefined;
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const fields = line.split(' ');
+      const point = fields[4];
+      if (point === undefined || !(real === point || real.startsWith(point.endsWith('/') ? point : point + '/'))) continue;
+      if (!best || point.length > best[4]!.length) best = fields;
+    }
+    if (!best) return 'unknown';
+    const type = best[best.indexOf('-') + 1] ?? 'unknown';
+    if (type !== 'ext4') return type;
+    const journal = readFileSync(`/sys/fs/ext4/${basename(best[best.indexOf('-') + 2] ?? '')}/journal_task`, 'utf8').trim();
+    return journal === '<none>' ? 'ext4 without a journal (creating files is slow for minutes after many are deleted)' : 'ext4';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -4,12 +4,13 @@
  * MISS_NEW_PER_FLUSH new paths) holds the thread for a bounded time. The writes are timed
  * one by one, on the runtime's own MissCounter and a real SQLite file.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PageMapStore } from '../core/pageMap.js';
 import { MISS_NEW_PER_FLUSH, MissCounter } from '../runtime/misses.js';
 import { markdownTable, median } from './measure.js';
+import { removeWhenDone } from './scratch.js';
 
 export interface MissesBenchOptions {
   /** The table's bound (the config's missesMax). */
@@ -55,6 +56,6 @@ export async function runMissesBench(options: MissesBenchOptions): Promise<strin
     ].join('\n');
   } finally {
     store.close();
-    await rm(dir, { recursive: true, force: true });
+    removeWhenDone(dir);
   }
 }

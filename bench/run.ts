@@ -18,6 +18,7 @@ import { BenchError } from './measure.js';
 import { runMissesBench } from './missesBench.js';
 import { runRuntimeBench } from './runtimeBench.js';
 import { runScaleBench } from './scaleBench.js';
+import { removeScratch } from './scratch.js';
 import { runWatchBench } from './watchBench.js';
 import { WIKI_PAGES } from './wikiCorpus.js';
 
@@ -100,27 +101,31 @@ async function main(argv: string[]): Promise<number> {
   /** A benchmark's corpus size: --pages, else its own default, small with --quick. */
   const pagesOr = (full: number, small: number) => wholeNumber('pages', values.pages, quick ? small : full, 1);
 
-  for (const only of chosen) {
-    process.stdout.write(`## ${only[0]!.toUpperCase()}${only.slice(1)}\n\nCommand: \`node dist/bench/run.js ${process.argv.slice(2).join(' ')}\` — ${new Date().toISOString()}\n\n`);
-    if (only === 'runtime') process.stdout.write((await runRuntimeBench({ runs, wrk, log })) + '\n\n');
-    if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, quick ? 10_000 : 100_000], runs, wrk, log })) + '\n\n');
-    if (only === 'misses') process.stdout.write((await runMissesBench({ max: quick ? 10_000 : 100_000, paths: quick ? 15_000 : 150_000, log })) + '\n\n');
-    if (only === 'check') process.stdout.write((await runCheckBench({ pages: pagesOr(20_000, 2000), runs, log })) + '\n\n');
-    if (only === 'watch') process.stdout.write((await runWatchBench({ pages: pagesOr(20_000, 2000), edits: quick ? 10 : 50, log })) + '\n\n');
-    if (only === 'scale') process.stdout.write((await runScaleBench({ sizes: scaleSizes(values.sizes, quick), log })) + '\n\n');
-    if (only !== 'build') continue;
-    const result = await runBuildBench({
-      shape,
-      pages: pagesOr(5000, 500),
-      runs,
-      warmup: wholeNumber('warmup', values.warmup, quick ? 0 : 1, 0),
-      tools: new Set(toolNames as Tool[]),
-      keep: values.keep === true,
-      log,
-    });
-    const jsonFile = join(tmpdir(), `pagemap-bench-${only}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFile(jsonFile, JSON.stringify(result.json, null, 2) + '\n');
-    process.stdout.write(`${result.markdown}\n\nRaw samples: ${jsonFile}\n\n`);
+  try {
+    for (const only of chosen) {
+      process.stdout.write(`## ${only[0]!.toUpperCase()}${only.slice(1)}\n\nCommand: \`node dist/bench/run.js ${process.argv.slice(2).join(' ')}\` — ${new Date().toISOString()}\n\n`);
+      if (only === 'runtime') process.stdout.write((await runRuntimeBench({ runs, wrk, log })) + '\n\n');
+      if (only === 'apache') process.stdout.write((await runApacheBench({ sizes: [100, quick ? 10_000 : 100_000], runs, wrk, log })) + '\n\n');
+      if (only === 'misses') process.stdout.write((await runMissesBench({ max: quick ? 10_000 : 100_000, paths: quick ? 15_000 : 150_000, log })) + '\n\n');
+      if (only === 'check') process.stdout.write((await runCheckBench({ pages: pagesOr(20_000, 2000), runs, log })) + '\n\n');
+      if (only === 'watch') process.stdout.write((await runWatchBench({ pages: pagesOr(20_000, 2000), edits: quick ? 10 : 50, log })) + '\n\n');
+      if (only === 'scale') process.stdout.write((await runScaleBench({ sizes: scaleSizes(values.sizes, quick), log })) + '\n\n');
+      if (only !== 'build') continue;
+      const result = await runBuildBench({
+        shape,
+        pages: pagesOr(5000, 500),
+        runs,
+        warmup: wholeNumber('warmup', values.warmup, quick ? 0 : 1, 0),
+        tools: new Set(toolNames as Tool[]),
+        keep: values.keep === true,
+        log,
+      });
+      const jsonFile = join(tmpdir(), `pagemap-bench-${only}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+      await writeFile(jsonFile, JSON.stringify(result.json, null, 2) + '\n');
+      process.stdout.write(`${result.markdown}\n\nRaw samples: ${jsonFile}\n\n`);
+    }
+  } finally {
+    await removeScratch(log);
   }
   return 0;
 }

@@ -4,13 +4,14 @@
  * process; wrk measures a page, and the runtime alone a redirect and a miss (404).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../core/config.js';
 import { freePort, waitForPort } from '../test/apacheHarness.js';
 import { CLI } from './benchSite.js';
 import { markdownTable, median } from './measure.js';
+import { removeWhenDone } from './scratch.js';
 import { type WrkOptions, pathsScript, requestsPerSecond, wrkVersion } from './wrk.js';
 
 export interface RuntimeBenchOptions {
@@ -61,6 +62,6 @@ export async function runRuntimeBench(options: RuntimeBenchOptions): Promise<str
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
-    await rm(dir, { recursive: true, force: true });
+    removeWhenDone(dir);
   }
 }

@@ -11,13 +11,14 @@
  * files right after deleting many).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFile, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, rename } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/apacheHarness.js';
 import { CLI, writeSiteConfig } from './benchSite.js';
 import { PAGES_PER_SECTION, pagePath, writeCorpus } from './corpus.js';
-import { BenchError, formatMs, markdownTable, median } from './measure.js';
+import { BenchError, describeDisk, formatMs, markdownTable, median } from './measure.js';
+import { removeWhenDone } from './scratch.js';
 import { pathsScript, wrkVersion } from './wrk.js';
 
 export interface ScaleBenchOptions {
@@ -289,8 +290,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<string>
   try {
     for (const pages of options.sizes) results.push(await measureSize(root, pages, options.log));
   } finally {
-    options.log(`scale: removing ${root}`);
-    await rm(root, { recursive: true, force: true });
+    removeWhenDone(root);
   }
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   const rows = results.map((r) => [
@@ -324,7 +324,7 @@ export async function runScaleBench(options: ScaleBenchOptions): Promise<string>
     if (last.misses) targets.push(`- render-on-miss ≥ 1,000 distinct pages/s ${at}: ${last.misses.pagesPerSecond.toFixed(0)} pages/s over ${last.misses.pages.toLocaleString('en')} pages, ${verdict(last.misses.pagesPerSecond >= 1000)}`);
   }
   return [
-    `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${load(loadBefore)} before, ${load(loadavg())} after`,
+    `Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${load(loadBefore)} before, ${load(loadavg())} after; disk: ${describeDisk(tmpdir())}`,
     `Corpus: the synthetic one (bench/corpus.ts) at each size, ${REDIRECTS_PER_PAGE} redirect rows per page besides; sitemap off. Import and cold build once, no-op rebuild and one-page edit ${REBUILD_ROUNDS} times each, alternating (medians; the highest peak), each a fresh process; wall seconds with peak RSS in MB in brackets.`,
     '',
     markdownTable(['pages', 'rows', 'import s (MB)', 'cold build s (MB)', 'cold µs/page', 'no-op s (MB)', 'no-op / cold (in build / wall)', 'one-page edit s (× no-op)', 'serve: first answer / serving s', 'serve RSS MB (peak)', 'render on a miss, pages/s'], rows),

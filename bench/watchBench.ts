@@ -5,7 +5,7 @@
  * the batch's quiet time, 50 ms by default, then a one-page build). The watcher runs in this
  * process, as `pagemap watch` runs it, so both ends are timed on one clock.
  */
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiteBuilder } from '../build/build.js';
@@ -15,6 +15,7 @@ import { SiteWatcher } from '../runtime/watch.js';
 import { CLI, importedSite } from './benchSite.js';
 import { pageName, pagePath, writeCorpus } from './corpus.js';
 import { BenchError, markdownTable, median, percentile, timeProcess } from './measure.js';
+import { removeWhenDone } from './scratch.js';
 
 export interface WatchBenchOptions {
   pages: number;
@@ -82,6 +83,6 @@ export async function runWatchBench(options: WatchBenchOptions): Promise<string>
       markdownTable(['from → to', 'p50', 'p95', 'max'], [row('save → heard (chokidar)', chokidar), row('heard → new bytes in public/ (pagemap)', pagemap), row('save → new bytes (total)', total)]),
     ].join('\n');
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    removeWhenDone(dir);
   }
 }

@@ -60,8 +60,10 @@ export class SourceLocator {
     if (real === undefined) {
       const cut = dir.lastIndexOf(sep);
       const parent = this.realDirBelow(root, dir.slice(0, cut));
-      const stats = parent === null ? undefined : absentAsNull(() => lstatSync(dir));
-      real = !stats ? null : stats.isSymbolicLink() ? absentAsNull(() => realpathSync.native(dir)) : stats.isDirectory() ? joinUnder(parent!, dir.slice(cut + 1)) : null;
+      const stats = parent === null ? null : absentAsNull(() => lstatSync(dir));
+      if (parent === null || stats === null) real = null;
+      else if (stats.isSymbolicLink()) real = absentAsNull(() => realpathSync.native(dir));
+      else real = stats.isDirectory() ? joinUnder(parent, dir.slice(cut + 1)) : null;
       this.realDirs.set(dir, real);
     }
     return real;

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ImportError, InvalidRowError, PagemapError } from '../core/errors.js';
+import { JOINED_BATCH_ROWS } from '../core/joinedRows.js';
 import { type OutputRecord, outputFingerprint } from '../core/outputRecord.js';
 import { PageMapStore, type StoreOptions } from '../core/pageMap.js';
 import type { PageRow, Status, ValidRow } from '../core/pageRow.js';
@@ -350,6 +351,48 @@ outputs('read as the build reads them: fingerprints of all, whole records of som
       { path: '/a.html', sourceSig: '10:1', outputSig: '20:2' },
       { path: '/é "x".html', sourceSig: '11:5', outputSig: '20:2' },
     ]);
+  }),
+);
+
+/** Where two long lists first differ, shown briefly (uvu's diff of 40,000 rows takes minutes), or undefined. */
+function firstDifference(actual: readonly unknown[], expected: readonly unknown[]): string | undefined {
+  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
+    if (JSON.stringify(actual[i]) !== JSON.stringify(expected[i])) return `at ${i} of ${actual.length} (expected ${expected.length}): ${JSON.stringify(actual[i])} instead of ${JSON.stringify(expected[i])}`;
+  }
+  return undefined;
+}
+
+outputs('the page rows and the fingerprints come whole, in order, across batches of joined text, and from a hand-edited database too', () =>
+  withStore((store, { file }) => {
+    const count = JOINED_BATCH_ROWS * 2 + 7;
+    const pageRows: ValidRow[] = Array.from({ length: count }, (_, i) => ({ path: `/p/${String(i).padStart(6, '0')} é.html`, status: 200, source: `wiki:P/${i}` }));
+    store.applyRows([...pageRows, { path: '/gone.html', status: 410, source: '' }, { path: '/old', status: 301, source: '/p/' }], 'import');
+    const expectedRows = [...pageRows].sort((a, b) => (Buffer.compare(Buffer.from(a.path), Buffer.from(b.path))));
+    assert.is(firstDifference(store.pageRows(), expectedRows), undefined, 'every 200 row, by path, none other');
+    const records = pageRows.map((row, i) => record(row.path.slice(1), row.path, `k${i}`));
+    store.recordOutputs(records, []);
+    assert.is(firstDifference([...store.outputFingerprints()].sort(), records.map((r) => [r.file, outputFingerprint(r)]).sort()), undefined);
+
+    // Rows written around validation (a tab or a newline in a field) are read row by row, exactly.
+    for (const odd of [{ path: '/a\tb.html', source: 'wiki:x' }, { path: '/c.html', source: 'wiki:d\n/e\twiki:f' }]) {
+      const db = new Database(file);
+      try {
+        db.prepare('DELETE FROM pages WHERE path IN (?, ?)').run('/a\tb.html', '/c.html');
+        db.prepare("INSERT INTO pages (path, status, source, created, updated, origin) VALUES (?, 200, ?, 'x', 'x', 'manual')").run(odd.path, odd.source);
+      } finally {
+        db.close();
+      }
+      const withOdd = [...expectedRows, { path: odd.path, status: 200, source: odd.source }].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+      assert.is(firstDifference(store.pageRows(), withOdd), undefined, JSON.stringify(odd));
+    }
+    const db = new Database(file);
+    try {
+      db.prepare("INSERT INTO outputs (file, path, input_key, source_sig, source_hash, output_sig) VALUES (?, '', 'k', 's', 'h', 'o')").run('odd\nfile.html');
+    } finally {
+      db.close();
+    }
+    assert.is(store.outputFingerprints().get('odd\nfile.html'), 'k o s');
+    assert.is(store.outputFingerprints().size, count + 1);
   }),
 );
 

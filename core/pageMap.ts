@@ -328,8 +328,12 @@ export class PageMapStore {
   /** The 200 rows (what the build makes pages of), by path: a tenth of a map that is mostly redirects. */
   pageRows(): ValidRow[] {
     const rows: ValidRow[] = [];
-    const read = (after: string) => this.statements.pageRowsJoined.get(after, JOINED_BATCH_ROWS);
-    return readJoinedRows(read, (path, source) => rows.push({ path, status: 200, source })) ? rows : this.statements.pageRows.all();
+    return this.readJoined(this.statements.pageRowsJoined, (path, source) => rows.push({ path, status: 200, source })) ? rows : this.statements.pageRows.all();
+  }
+
+  /** Rows read as batches of joined text (joinedRows.ts), in one read transaction: the batches are one snapshot. */
+  private readJoined(statement: Database.Statement<[string, number], JoinedBatch>, add: (first: string, second: string) => void): boolean {
+    return this.db.transaction(() => readJoinedRows((after) => statement.get(after, JOINED_BATCH_ROWS), add))();
   }
 
   /** Moves with every change to the rows, by anyone: equal revisions, same rows. */
@@ -486,8 +490,8 @@ export class PageMapStore {
   /** Every recorded file → its outputFingerprint: what a no-op rebuild needs of the records, at half the cost of whole ones. */
   outputFingerprints(): Map<string, string> {
     const fingerprints = new Map<string, string>();
-    const read = (after: string) => this.statements.outputFingerprintsJoined.get(after, JOINED_BATCH_ROWS);
-    return readJoinedRows(read, (file, fingerprint) => fingerprints.set(file, fingerprint)) ? fingerprints : new Map(this.statements.outputFingerprints.all());
+    const isWhole = this.readJoined(this.statements.outputFingerprintsJoined, (file, fingerprint) => fingerprints.set(file, fingerprint));
+    return isWhole ? fingerprints : new Map(this.statements.outputFingerprints.all());
   }
 
   /** The records of `files` (those that have one), in one query (~6 µs a file at 100,000 records). */

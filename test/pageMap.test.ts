@@ -367,7 +367,8 @@ outputs('the page rows and the fingerprints come whole, in order, across batches
     const count = JOINED_BATCH_ROWS * 2 + 7;
     const pageRows: ValidRow[] = Array.from({ length: count }, (_, i) => ({ path: `/p/${String(i).padStart(6, '0')} é.html`, status: 200, source: `wiki:P/${i}` }));
     store.applyRows([...pageRows, { path: '/gone.html', status: 410, source: '' }, { path: '/old', status: 301, source: '/p/' }], 'import');
-    const expectedRows = [...pageRows].sort((a, b) => (Buffer.compare(Buffer.from(a.path), Buffer.from(b.path))));
+    const byPath = (a: { path: string }, b: { path: string }) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)); // SQLite's order: UTF-8 bytes
+    const expectedRows = [...pageRows].sort(byPath);
     assert.is(firstDifference(store.pageRows(), expectedRows), undefined, 'every 200 row, by path, none other');
     const records = pageRows.map((row, i) => record(row.path.slice(1), row.path, `k${i}`));
     store.recordOutputs(records, []);
@@ -382,7 +383,7 @@ outputs('the page rows and the fingerprints come whole, in order, across batches
       } finally {
         db.close();
       }
-      const withOdd = [...expectedRows, { path: odd.path, status: 200, source: odd.source }].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+      const withOdd = [...expectedRows, { path: odd.path, status: 200, source: odd.source }].sort(byPath);
       assert.is(firstDifference(store.pageRows(), withOdd), undefined, JSON.stringify(odd));
     }
     const db = new Database(file);

@@ -15,6 +15,8 @@ import { isPatternPath, patternMatcher } from './patterns.js';
 import { type PatternLookup, loopThrough, prefixRowFor } from './redirects.js';
 
 const SELECT_OUTPUTS = 'SELECT file, path, input_key AS inputKey, source_sig AS sourceSig, source_hash AS sourceHash, output_sig AS outputSig';
+/** An output record's fingerprint in SQL: keep in step with outputFingerprint (outputRecord.ts). */
+const FINGERPRINT_SQL = "input_key || ' ' || output_sig || ' ' || source_sig";
 
 export const SOURCE_KINDS = ['wiki', 'file', 'redirect', 'none'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -199,10 +201,10 @@ function prepareStatements(db: Database.Database) {
     update: db.prepare('UPDATE pages SET status = @status, source = @source, updated = @now, origin = @origin WHERE path = @path'),
     remove: db.prepare<[string]>('DELETE FROM pages WHERE path = ?'),
     removeAll: db.prepare('DELETE FROM pages'),
-    // Keep in step with outputFingerprint (outputRecord.ts). Joined: read in batches of text (joinedRows.ts).
-    outputFingerprints: db.prepare<[], [string, string]>("SELECT file, input_key || ' ' || output_sig || ' ' || source_sig FROM outputs").raw(),
+    // Joined: read in batches of text (joinedRows.ts); the other, row by row, when a batch will not split.
+    outputFingerprints: db.prepare<[], [string, string]>(`SELECT file, ${FINGERPRINT_SQL} FROM outputs`).raw(),
     outputFingerprintsJoined: db.prepare<[string, number], JoinedBatch>(
-      "SELECT group_concat(file || char(9) || input_key || ' ' || output_sig || ' ' || source_sig, char(10)) AS joined, count(*) AS count, max(file) AS last FROM (SELECT * FROM outputs WHERE file > ? ORDER BY file LIMIT ?)",
+      `SELECT group_concat(file || char(9) || ${FINGERPRINT_SQL}, char(10)) AS joined, count(*) AS count, max(file) AS last FROM (SELECT * FROM outputs WHERE file > ? ORDER BY file LIMIT ?)`,
     ),
     outputsIn: db.prepare<[string], OutputRecord>(`${SELECT_OUTPUTS} FROM outputs WHERE file IN (SELECT value FROM json_each(?))`),
     outputDates: db.prepare<[], Pick<OutputRecord, 'path' | 'sourceSig' | 'outputSig'>>(
